@@ -1,0 +1,57 @@
+"""unicom_cs: a telecom customer-service core modelled on China Unicom's 10010.
+
+The pure domain core (money, numbers, catalog, usage, rating, billing, accounts) takes time,
+data and configuration from its caller and returns values; `unicom_cs.store` persists and
+`unicom_cs.cli` is the `ucs` command. Embed the core without either:
+
+    >>> from unicom_cs import default_catalog, new_subscriber, compose_bill, Month
+"""
+
+from unicom_cs.account import Account, BillState, EntryKind, LedgerEntry, PaymentMode
+from unicom_cs.billing import Adjustment, Bill, BillLine, compose_bill, explain, issue
+from unicom_cs.catalog import Catalog, DataPack, FirstMonth, Plan, default_catalog, parse_catalog
+from unicom_cs.errors import UnicomError
+from unicom_cs.money import Money
+from unicom_cs.number import LineKind
+from unicom_cs.period import SHANGHAI, Month
+from unicom_cs.rating import LineCode, RatedRecord, Terms, rate_usage
+from unicom_cs.subscriber import Subscriber, new_subscriber
+from unicom_cs.usage import Direction, Service, UsageRecord, parse_cdrs
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SHANGHAI",
+    "Account",
+    "Adjustment",
+    "Bill",
+    "BillLine",
+    "BillState",
+    "Catalog",
+    "DataPack",
+    "Direction",
+    "EntryKind",
+    "FirstMonth",
+    "LedgerEntry",
+    "LineCode",
+    "LineKind",
+    "Money",
+    "Month",
+    "PaymentMode",
+    "Plan",
+    "RatedRecord",
+    "Service",
+    "Subscriber",
+    "Terms",
+    "UnicomError",
+    "UsageRecord",
+    "__version__",
+    "compose_bill",
+    "default_catalog",
+    "explain",
+    "issue",
+    "new_subscriber",
+    "parse_catalog",
+    "parse_cdrs",
+    "rate_usage",
+]

@@ -1,0 +1,229 @@
+"""Bills: a month's charges for one line, rounded line by line, with the words that explain them.
+
+Composition (`compose_bill`): rate the month's usage under the month's terms; if the plan
+auto-upgrades (3G data cards, tariff rules §3) and the fee plus usage reaches the next tier's
+fee, rate the month again under that tier, and again while it keeps reaching; round each line
+half-up to the fen (rule LINE, `money.round_line`); the total is the sum of the rounded lines.
+
+A bill is issued once per line and month (`bill run`); until then the same composition gives the
+charges so far (`as_of`). A bill for month M is due at the end of month M+1 (`due_at`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from unicom_cs.catalog import Catalog, Plan
+from unicom_cs.errors import Conflict, InvalidValue
+from unicom_cs.money import CURRENCY, Money, round_line, total
+from unicom_cs.period import Month, as_instant
+from unicom_cs.rating import LINE_ORDER, Charge, LineCode, RatedRecord, Rating, Terms, rate_usage
+from unicom_cs.subscriber import Subscriber
+from unicom_cs.usage import UsageRecord
+
+
+@attrs.frozen
+class Adjustment:
+    """A credit (negative) or debit (positive) posted to a line's month by customer care."""
+
+    id: str
+    msisdn: str
+    month: Month
+    amount: Money
+    reason: str
+
+
+@attrs.frozen
+class BillLine:
+    code: LineCode
+    label: str
+    amount: Money  # rounded half-up to the fen
+    exact: Money  # before rounding
+    explanation: str
+
+    @classmethod
+    def from_charge(cls, charge: Charge) -> BillLine:
+        return cls(
+            charge.code, charge.label, round_line(charge.amount), charge.amount, charge.explanation
+        )
+
+
+def _check_total(bill: Bill, _: attrs.Attribute[Money], value: Money) -> None:
+    expected = total(line.amount for line in bill.lines)
+    if value != expected:
+        raise InvalidValue("bill total", str(value), f"lines add up to {expected}")
+
+
+@attrs.frozen
+class Bill:
+    """One line's bill for one month. Its lines always add up to its total."""
+
+    msisdn: str
+    account_id: str
+    month: Month
+    plan_id: str
+    lines: tuple[BillLine, ...]
+    total: Money = attrs.field(validator=_check_total)
+    as_of: datetime  # charges up to this instant (the period's end for a whole month)
+    carry_out_bytes: int = 0
+    issued_at: datetime | None = None
+    currency: str = CURRENCY
+
+    @property
+    def id(self) -> str:
+        return bill_id(self.msisdn, self.month)
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None
+
+    @property
+    def due_at(self) -> datetime:
+        return due_at(self.month)
+
+
+def bill_id(msisdn: str, month: Month) -> str:
+    return f"{msisdn}-{month.key}"
+
+
+def due_at(month: Month) -> datetime:
+    """A bill is due at the end of the month after its period (00:00 on the 1st after that)."""
+    return month.next().end
+
+
+def month_terms(
+    sub: Subscriber,
+    month: Month,
+    catalog: Catalog,
+    carry_in_bytes: int = 0,
+    plan: Plan | None = None,
+) -> Terms:
+    """The terms `sub` is billed on in `month`: its plan, first-month option and packs."""
+    packs = tuple(catalog.pack(p) for p in sub.packs_for(month))
+    return Terms.of(plan or catalog.plan(sub.plan_id), sub.option_for(month), packs, carry_in_bytes)
+
+
+def _rate_with_upgrades(
+    records: list[UsageRecord], terms: Terms, catalog: Catalog
+) -> tuple[Rating, tuple[str, ...]]:
+    rating = rate_usage(records, terms, catalog)
+    path: list[str] = []
+    while terms.plan.upgrade_to is not None:
+        spent = total(round_line(c.amount) for c in rating.charges)
+        nxt = Terms.of(
+            catalog.plan(terms.plan.upgrade_to), terms.option, terms.packs, terms.carry_in_bytes
+        )
+        if spent < nxt.fee:
+            break
+        path.append(f"{terms.plan.id} (fee and usage {spent} reached {nxt.fee})")
+        terms = nxt
+        rating = rate_usage(records, terms, catalog)
+    return rating, tuple(path)
+
+
+def compose_bill(
+    sub: Subscriber,
+    month: Month,
+    records: Iterable[UsageRecord],
+    catalog: Catalog,
+    *,
+    carry_in_bytes: int = 0,
+    adjustments: Iterable[Adjustment] = (),
+    as_of: datetime | None = None,
+) -> tuple[Bill, tuple[RatedRecord, ...]]:
+    """Compose `sub`'s bill for `month` from its usage.
+
+    Args:
+        sub: the line.
+        month: the billing period.
+        records: usage records; those of other lines or outside the period (or after
+            `as_of`) are ignored.
+        catalog: plans, packs, roaming zones.
+        carry_in_bytes: unused data carried in from the previous month (`carry_out_bytes` of
+            that month's bill).
+        adjustments: credits and debits agreed for this line and month.
+        as_of: compose the charges so far up to this instant (the current month); defaults to
+            the period's end.
+
+    Returns:
+        The bill (not issued) and each record rated.
+
+    Raises:
+        Conflict: the line was not active in `month`.
+    """
+    if month < sub.first_billed_month:
+        raise Conflict("line", sub.msisdn, f"not active in {month} (activated {sub.activated})")
+    end = month.end if as_of is None else min(month.end, as_instant(as_of))
+    start = month.start
+    mine = [r for r in records if r.msisdn == sub.msisdn and start <= r.start < end]
+    rating, upgraded = _rate_with_upgrades(
+        mine, month_terms(sub, month, catalog, carry_in_bytes), catalog
+    )
+    charges = list(rating.charges)
+    if upgraded:
+        fee = charges[0]
+        charges[0] = attrs.evolve(
+            fee,
+            explanation=f"{fee.explanation}. Auto-upgraded from "
+            + "; then from ".join(upgraded)
+            + f": the month is billed as {rating.terms.plan.id}",
+        )
+    for adj in adjustments:
+        if adj.msisdn == sub.msisdn and adj.month == month:
+            charges.append(
+                Charge(
+                    LineCode.ADJUSTMENT,
+                    f"Adjustment {adj.id}",
+                    adj.amount,
+                    f"Adjustment {adj.id}: {adj.amount} ({adj.reason})",
+                )
+            )
+    lines = tuple(
+        BillLine.from_charge(c) for c in sorted(charges, key=lambda c: LINE_ORDER[c.code])
+    )
+    bill = Bill(
+        msisdn=sub.msisdn,
+        account_id=sub.account_id,
+        month=month,
+        plan_id=rating.terms.plan.id,
+        lines=lines,
+        total=total(line.amount for line in lines),
+        as_of=end,
+        carry_out_bytes=rating.carry_out_bytes,
+    )
+    return bill, rating.records
+
+
+def issue(bill: Bill, now: datetime) -> Bill:
+    """The bill, issued (TMF678 new → sent) at `now`.
+
+    Raises:
+        Conflict: already issued, or the period has not ended yet.
+    """
+    if bill.issued_at is not None:
+        raise Conflict("bill", bill.id, f"already issued at {bill.issued_at.isoformat()}")
+    if as_instant(now) < bill.month.end:
+        raise Conflict("bill", bill.id, f"{bill.month} has not ended yet")
+    if bill.as_of != bill.month.end:
+        raise Conflict("bill", bill.id, "composed for part of the month only")
+    return attrs.evolve(bill, issued_at=as_instant(now))
+
+
+def explain(bill: Bill) -> tuple[str, ...]:
+    """Each line's explanation, in words an agent can read to the customer, then the total."""
+    out = [
+        f"{line.label}: {line.amount}. {line.explanation}"
+        + (
+            f" (exact {line.exact}, rounded half-up to the fen)"
+            if line.exact != line.amount
+            else ""
+        )
+        for line in bill.lines
+    ]
+    out.append(
+        f"Total {bill.total} {bill.currency}: the sum of the lines, each rounded to the fen."
+    )
+    return tuple(out)

@@ -1,0 +1,117 @@
+"""The library's errors: one root, typed fields, a message a customer-care agent can read.
+
+Domain errors are attrs exception classes (as beancount keeps errors as values): batch checks
+collect them and return them, single commands raise them. The CLI turns any `UnicomError` into
+one line on stderr and exit code 1; the store translates database errors into these `from e`.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+class UnicomError(Exception):
+    """Root of every error this library raises on purpose."""
+
+    def __str__(self) -> str:
+        return self.message()
+
+    def message(self) -> str:
+        return self.__class__.__name__
+
+
+@attrs.define(eq=False)
+class InvalidValue(UnicomError):
+    """A value that does not parse or breaks a rule (bad money, number, month, plan field...)."""
+
+    what: str
+    value: object
+    reason: str
+
+    def message(self) -> str:
+        return f"invalid {self.what} {self.value!r}: {self.reason}"
+
+
+@attrs.define(eq=False)
+class NotFound(UnicomError):
+    """A thing the caller named does not exist (unknown number, plan, account or bill)."""
+
+    what: str
+    key: str
+
+    def message(self) -> str:
+        return f"unknown {self.what} {self.key!r}"
+
+
+@attrs.define(eq=False)
+class Conflict(UnicomError):
+    """A request that contradicts what is already recorded (duplicate, closed month...)."""
+
+    what: str
+    key: str
+    reason: str
+
+    def message(self) -> str:
+        return f"{self.what} {self.key!r}: {self.reason}"
+
+
+@attrs.frozen
+class RowError:
+    """One bad row of a batch (a CDR file, a catalog file): where it is and why it is bad."""
+
+    where: str
+    reason: str
+    text: str = ""  # the offending row as it was read, where there is one
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@attrs.define(eq=False)
+class BatchRejected(UnicomError):
+    """A batch had bad rows; nothing of it was applied."""
+
+    source: str
+    errors: tuple[RowError, ...]
+
+    def message(self) -> str:
+        lines = [f"{self.source}: {len(self.errors)} bad row(s), nothing imported"]
+        lines.extend(str(e) for e in self.errors)
+        return "\n".join(lines)
+
+
+@attrs.define(eq=False)
+class CatalogError(UnicomError):
+    """A catalog file that does not validate; every problem names its key path."""
+
+    source: str
+    errors: tuple[RowError, ...]
+
+    def message(self) -> str:
+        lines = [f"{self.source}: invalid catalog"]
+        lines.extend(f"  {e}" for e in self.errors)
+        return "\n".join(lines)
+
+
+@attrs.define(eq=False)
+class IllegalTransition(UnicomError):
+    """A lifecycle step that the current state does not allow (TM Forum state machines)."""
+
+    what: str
+    key: str
+    state: str
+    step: str
+
+    def message(self) -> str:
+        return f"{self.what} {self.key!r} is {self.state}: cannot {self.step}"
+
+
+@attrs.define(eq=False)
+class StoreError(UnicomError):
+    """The store could not do what was asked (unreadable file, locked database, bad schema)."""
+
+    location: str
+    reason: str
+
+    def message(self) -> str:
+        return f"store {self.location}: {self.reason}"

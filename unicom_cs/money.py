@@ -1,0 +1,147 @@
+"""Money: exact yuan amounts over `Decimal`, with every rounding rule named.
+
+The trade's rules (published-tariff-rules.md §9): rated amounts keep full precision; each bill
+line is rounded half-up to the fen (0.01 yuan); halved monthly fees round down to the fen. Those
+two rules are `round_line` and `halve_fee` here and nowhere else. Dividing money goes through
+`allocate`, whose parts always add up to the whole. Floats are refused at every door.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Final
+
+import attrs
+
+from unicom_cs.errors import InvalidValue
+
+CURRENCY: Final = "CNY"
+FEN: Final = Decimal("0.01")
+
+# Every Decimal operation in the core runs in this context: 28 digits are far more than a
+# month of 0.0003-yuan units needs, and traps make an inexact division an error, not a guess.
+_CONTEXT: Final = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """The one door into Decimal: str, int or Decimal; never float.
+
+    Raises:
+        InvalidValue: a float, or text that is not a finite decimal number.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise InvalidValue("amount", value, "use str, int or Decimal, never float")
+    try:
+        result = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except decimal.InvalidOperation:
+        raise InvalidValue("amount", value, "not a decimal number") from None
+    if not result.is_finite():
+        raise InvalidValue("amount", value, "not a finite number")
+    return result
+
+
+@attrs.frozen(order=True)
+class Money:
+    """An amount of yuan (CNY). Immutable; arithmetic returns new values, exactly."""
+
+    amount: Decimal = attrs.field(converter=D)
+
+    @classmethod
+    def parse(cls, text: str) -> Money:
+        """Parse a customer-typed amount such as "85.76", "85.76 元" or "¥85.76"."""
+        cleaned = text.strip().removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
+        return cls(D(cleaned))
+
+    @classmethod
+    def zero(cls) -> Money:
+        return cls(Decimal(0))
+
+    @classmethod
+    def fen(cls, fen: int) -> Money:
+        """From an integer number of fen (hundredths of a yuan)."""
+        return cls(Decimal(fen).scaleb(-2))
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return Money(_CONTEXT.add(self.amount, other.amount))
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return Money(_CONTEXT.subtract(self.amount, other.amount))
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount)
+
+    def times(self, factor: int | Decimal) -> Money:
+        """Multiply by a count of units or an exact rate factor."""
+        if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
+            raise InvalidValue("factor", factor, "use int or Decimal")
+        return Money(_CONTEXT.multiply(self.amount, Decimal(factor)))
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    def to_fen(self) -> int:
+        """Exact integer fen; the amount must already be a whole number of fen."""
+        scaled = self.amount.scaleb(2)
+        if scaled != scaled.to_integral_value():
+            raise InvalidValue("amount", str(self.amount), "not a whole number of fen")
+        return int(scaled)
+
+    def __str__(self) -> str:
+        """Two decimals for whole-fen amounts (bill lines); full precision otherwise (rates)."""
+        if self.amount == self.amount.quantize(FEN, rounding=ROUND_DOWN):
+            return f"{self.amount.quantize(FEN):f}"
+        return f"{self.amount.normalize():f}"
+
+
+ZERO: Final = Money(Decimal(0))
+
+
+def total(amounts: Iterable[Money]) -> Money:
+    """The exact sum of some amounts (zero for none)."""
+    result = Decimal(0)
+    for m in amounts:
+        result = _CONTEXT.add(result, m.amount)
+    return Money(result)
+
+
+def round_line(amount: Money) -> Money:
+    """Rounding rule LINE: a bill line is rounded half-up to the fen (tariff rules §9)."""
+    return Money(amount.amount.quantize(FEN, rounding=ROUND_HALF_UP))
+
+
+def halve_fee(fee: Money) -> Money:
+    """Rounding rule HALF-FEE: a halved monthly fee rounds down to the fen (customer's favour)."""
+    return Money((fee.amount / 2).quantize(FEN, rounding=ROUND_DOWN))
+
+
+def allocate(whole: Money, weights: Sequence[int]) -> tuple[Money, ...]:
+    """Split a whole-fen amount in proportion to integer weights; the parts sum to the whole.
+
+    Largest-remainder method on fen: each part gets the floor of its share, and the fen left
+    over go one each to the parts with the largest remainders (the earliest part on a tie).
+
+    Raises:
+        InvalidValue: no weights, a negative weight, all weights zero, or a part-fen whole.
+    """
+    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
+        raise InvalidValue("weights", tuple(weights), "need one or more non-negative, not all 0")
+    fen = whole.to_fen()
+    sign = -1 if fen < 0 else 1
+    fen = abs(fen)
+    weight_sum = sum(weights)
+    floors = [fen * w // weight_sum for w in weights]
+    remainders = [fen * w % weight_sum for w in weights]
+    left = fen - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return tuple(Money.fen(sign * f) for f in floors)

@@ -1,0 +1,478 @@
+"""Application services: the 10010 use cases, each a function of a store, its inputs and `now`.
+
+These are the functions a front-end (the `ucs` CLI, a web business hall, an IVR) calls. Each
+takes a `Store` (the port), does its work inside one `store.transaction()` so that a failure
+leaves the store as it was, and returns plain values. None of them reads a clock: `now` is
+always the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+
+import attrs
+
+from unicom_cs.account import (
+    Account,
+    BillState,
+    EntryKind,
+    LedgerEntry,
+    PaymentMode,
+    Settlement,
+    check_payment,
+    credits,
+    settle,
+)
+from unicom_cs.billing import Adjustment, Bill, bill_id, compose_bill, issue
+from unicom_cs.catalog import Catalog, FirstMonth, default_catalog, parse_catalog
+from unicom_cs.errors import BatchRejected, Conflict, InvalidValue, NotFound, RowError
+from unicom_cs.money import Money, total
+from unicom_cs.period import Month, as_instant, months_between
+from unicom_cs.ports import Store
+from unicom_cs.rating import RatedRecord
+from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
+from unicom_cs.usage import ParsedCdrs, UsageRecord
+
+BUNDLED = "<bundled catalog>"
+
+
+# ---------------------------------------------------------------- store and catalog
+
+
+def init_store(store: Store) -> bool:
+    """Put the bundled catalog in a new store. Returns False when it was there already."""
+    with store.transaction():
+        if any(name == BUNDLED for name, _ in store.catalog_sources()):
+            return False
+        from unicom_cs.default_catalog import DEFAULT_CATALOG_TOML
+
+        store.add_catalog_source(BUNDLED, DEFAULT_CATALOG_TOML)
+        return True
+
+
+def load_catalog(store: Store) -> Catalog:
+    """The store's catalog: every loaded source, later sources replacing entries by id."""
+    sources = store.catalog_sources()
+    if not sources:
+        raise NotFound("store", "(no catalog: run `ucs init` first)")
+    catalog = Catalog()
+    for name, text in sources:
+        catalog = catalog.merged(
+            default_catalog() if name == BUNDLED else parse_catalog(text, name, catalog)
+        )
+    return catalog
+
+
+def add_tariffs(store: Store, text: str, source: str) -> Catalog:
+    """Validate a user's catalog file against the store's catalog and add it.
+
+    Returns:
+        The entries the file defined.
+
+    Raises:
+        CatalogError: every problem in the file, with its key path; nothing is added.
+    """
+    with store.transaction():
+        entries = parse_catalog(text, source, load_catalog(store))
+        store.add_catalog_source(source, text)
+    return entries
+
+
+# ---------------------------------------------------------------- lines and accounts
+
+
+def add_line(
+    store: Store,
+    number: str,
+    plan_id: str,
+    activated: date,
+    *,
+    mode: PaymentMode = PaymentMode.POSTPAID,
+    first_month: FirstMonth | None = None,
+    name: str = "",
+    account_id: str | None = None,
+) -> Subscriber:
+    """Open a line on a new or existing account.
+
+    Raises:
+        NotFound: unknown plan.
+        InvalidValue: a number that does not fit the plan, a first-month option it refuses.
+        Conflict: the number is taken, or the account exists with another payment mode.
+    """
+    with store.transaction():
+        catalog = load_catalog(store)
+        sub = new_subscriber(
+            number,
+            plan_id,
+            activated,
+            catalog,
+            account_id=account_id,
+            first_month=first_month,
+            name=name,
+        )
+        if store.get_subscriber(sub.msisdn) is not None:
+            raise Conflict("line", sub.msisdn, "already exists")
+        account = store.get_account(sub.account_id)
+        if account is None:
+            store.add_account(Account(sub.account_id, mode, name.strip()))
+        elif account.mode is not mode:
+            raise Conflict("account", account.id, f"is {account.mode.value}, not {mode.value}")
+        store.add_subscriber(sub)
+    return sub
+
+
+def get_line(store: Store, msisdn: str) -> Subscriber:
+    sub = store.get_subscriber(msisdn.strip())
+    if sub is None:
+        raise NotFound("number", msisdn)
+    return sub
+
+
+def get_account(store: Store, account_id: str) -> Account:
+    account = store.get_account(account_id)
+    if account is None:
+        raise NotFound("account", account_id)
+    return account
+
+
+def add_pack(store: Store, msisdn: str, pack_id: str, month: Month) -> Subscriber:
+    """Put a data pack on a line for a month (one pack of a group a month).
+
+    Raises:
+        Conflict: the month's bill is issued, or the line already has a pack of the group.
+    """
+    with store.transaction():
+        sub = get_line(store, msisdn)
+        if store.get_bill(sub.msisdn, month) is not None:
+            raise Conflict("bill", bill_id(sub.msisdn, month), "already issued")
+        sub = order_pack(sub, pack_id, month, load_catalog(store))
+        store.update_subscriber(sub)
+    return sub
+
+
+# ---------------------------------------------------------------- usage
+
+
+@attrs.frozen
+class ImportReport:
+    source: str
+    rows: int
+    imported: int
+    already_imported: int
+    rejected: tuple[RowError, ...]
+
+
+def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) -> ImportReport:
+    """Import parsed CDRs, checking them against the store.
+
+    Beyond the file's own problems, a row is bad if its number is unknown, it is dated before
+    the line's activation or in a month whose bill is issued, or its id is already stored with
+    other content. A row already stored with the same content is skipped: importing a file
+    twice changes nothing.
+
+    Args:
+        parsed: `usage.parse_cdrs` of the file.
+        skip_bad: import the good rows and report the bad; otherwise any bad row rejects the
+            whole file.
+
+    Raises:
+        BatchRejected: bad rows and not `skip_bad`; nothing was imported.
+    """
+    errors = list(parsed.errors)
+    fresh: list[UsageRecord] = []
+    already = 0
+    with store.transaction():
+        stored = store.usage_by_ids([r.id for r in parsed.records])
+        lines: dict[str, Subscriber | None] = {}
+        issued: dict[str, set[Month]] = {}
+        for i, rec in enumerate(parsed.records):
+            where = parsed.where(i)
+            old = stored.get(rec.id)
+            if old is not None:
+                if old == rec:
+                    already += 1
+                else:
+                    errors.append(
+                        RowError(where, f"id {rec.id!r} is already stored with other content")
+                    )
+                continue
+            if rec.msisdn not in lines:
+                lines[rec.msisdn] = store.get_subscriber(rec.msisdn)
+            sub = lines[rec.msisdn]
+            if sub is None:
+                errors.append(RowError(where, f"unknown number {rec.msisdn}"))
+                continue
+            if rec.start < sub.active_from:
+                errors.append(RowError(where, f"before the line was activated on {sub.activated}"))
+                continue
+            month = Month.of(rec.start)
+            if sub.msisdn not in issued:
+                issued[sub.msisdn] = {m for _, m in store.issued_months([sub.msisdn])}
+            if month in issued[sub.msisdn]:
+                errors.append(
+                    RowError(where, f"the {month} bill of {sub.msisdn} is already issued")
+                )
+                continue
+            fresh.append(rec)
+        errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1].lstrip("#")))
+        if errors and not skip_bad:
+            raise BatchRejected(parsed.source, tuple(errors))
+        store.add_usage(fresh)
+    return ImportReport(parsed.source, parsed.rows, len(fresh), already, tuple(errors))
+
+
+def list_usage(store: Store, msisdn: str, month: Month) -> list[UsageRecord]:
+    sub = get_line(store, msisdn)
+    return sorted(store.usage(sub.msisdn, month.start, month.end), key=lambda r: (r.start, r.id))
+
+
+# ---------------------------------------------------------------- bills
+
+
+def _carry_in(store: Store, sub: Subscriber, month: Month, catalog: Catalog) -> int:
+    """Unused data carried into `month`: last month's carry-out, composed if not issued."""
+    if month <= sub.first_billed_month:
+        return 0
+    prev = month.previous()
+    issued = store.get_bill(sub.msisdn, prev)
+    if issued is not None:
+        return issued.carry_out_bytes
+    plan = catalog.plan(sub.plan_id)
+    if not (plan.data is not None and plan.data.rollover) and not sub.packs_for(prev):
+        return 0
+    bill, _ = _compose(store, sub, prev, catalog, None)
+    return bill.carry_out_bytes
+
+
+def _compose(
+    store: Store, sub: Subscriber, month: Month, catalog: Catalog, as_of: datetime | None
+) -> tuple[Bill, tuple[RatedRecord, ...]]:
+    records = store.usage(sub.msisdn, month.start, month.end)
+    return compose_bill(
+        sub,
+        month,
+        records,
+        catalog,
+        carry_in_bytes=_carry_in(store, sub, month, catalog),
+        adjustments=store.adjustments(sub.msisdn, month),
+        as_of=as_of,
+    )
+
+
+def bill_for(
+    store: Store, msisdn: str, now: datetime, month: Month | None = None
+) -> tuple[Bill, tuple[RatedRecord, ...]]:
+    """A line's bill: the issued bill of a past month, or the charges so far.
+
+    Without `month`, the current month's charges up to `now`. A past month not yet issued is
+    composed whole (not issued); an issued one is returned as issued, with its records rated.
+
+    Raises:
+        NotFound: unknown number.
+        Conflict: a month before the line was activated, or after `now`.
+    """
+    now = as_instant(now)
+    sub = get_line(store, msisdn)
+    current = Month.of(now)
+    month = month or current
+    if month > current:
+        raise Conflict("month", str(month), f"has not started (now is {now.isoformat()})")
+    catalog = load_catalog(store)
+    issued = store.get_bill(sub.msisdn, month)
+    bill, rated = _compose(store, sub, month, catalog, now if month == current else None)
+    return (issued if issued is not None else bill), rated
+
+
+def account_bills(
+    store: Store, account_id: str, now: datetime, month: Month | None = None
+) -> list[Bill]:
+    """The bills of every line on an account for one month (current by default)."""
+    get_account(store, account_id)
+    month = month or Month.of(as_instant(now))
+    out = []
+    for sub in store.subscribers(account_id):
+        if month >= sub.first_billed_month:
+            out.append(bill_for(store, sub.msisdn, now, month)[0])
+    return out
+
+
+@attrs.frozen
+class RunResult:
+    msisdn: str
+    bill: Bill | None  # None when skipped
+    skipped: str = ""  # why: already issued, not active
+
+
+def run_bills(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
+    """Issue `month`'s bill for every line, one line per transaction, streaming.
+
+    Each issued bill is posted to its account's ledger as a debit. Lines activated after the
+    month, and lines whose bill is already issued, are skipped: a bill run can be repeated.
+
+    Raises:
+        Conflict: the month has not ended at `now`.
+    """
+    now = as_instant(now)
+    if now < month.end:
+        raise Conflict("month", str(month), f"has not ended (now is {now.isoformat()})")
+    catalog = load_catalog(store)
+    for sub in list(store.subscribers()):
+        if month < sub.first_billed_month:
+            yield RunResult(sub.msisdn, None, "not active")
+            continue
+        with store.transaction():
+            if store.get_bill(sub.msisdn, month) is not None:
+                yield RunResult(sub.msisdn, None, "already issued")
+                continue
+            bill, _ = _compose(store, sub, month, catalog, None)
+            bill = issue(bill, now)
+            store.add_bill(bill)
+            store.add_entry(
+                LedgerEntry(
+                    f"bill-{bill.id}",
+                    bill.account_id,
+                    now,
+                    EntryKind.BILL,
+                    -bill.total,
+                    bill.id,
+                    f"bill {bill.month}",
+                )
+            )
+        yield RunResult(sub.msisdn, bill)
+
+
+def adjust(
+    store: Store, msisdn: str, month: Month, amount: Money, reason: str, now: datetime
+) -> Adjustment:
+    """Post a credit (negative) or debit to a line's month; it shows as a bill line.
+
+    Raises:
+        InvalidValue: a zero amount or no reason.
+        Conflict: the month's bill is issued (adjust the next month instead).
+    """
+    if amount.is_zero() or not reason.strip():
+        raise InvalidValue("adjustment", str(amount), "needs a non-zero amount and a reason")
+    with store.transaction():
+        sub = get_line(store, msisdn)
+        if store.get_bill(sub.msisdn, month) is not None:
+            raise Conflict(
+                "bill", bill_id(sub.msisdn, month), "already issued: adjust a later month"
+            )
+        if month < sub.first_billed_month or month > Month.of(as_instant(now)):
+            raise Conflict("line", sub.msisdn, f"has no open bill for {month}")
+        adj = Adjustment(
+            f"ADJ-{sub.msisdn}-{month.key}-{len(store.adjustments(sub.msisdn, month)) + 1}",
+            sub.msisdn,
+            month,
+            amount.times(1),
+            reason.strip(),
+        )
+        store.add_adjustment(adj)
+    return adj
+
+
+# ---------------------------------------------------------------- accounts and money
+
+
+@attrs.frozen
+class AccountStatus:
+    """An account as the hotline reads it out: balance, charges not yet billed, arrears."""
+
+    account: Account
+    lines: tuple[str, ...]
+    balance: Money  # credits − issued bills (− charges so far, prepaid)
+    unbilled: Money  # charges of months not issued yet, up to now
+    arrears: Money  # overdue unpaid bills (postpaid) or the negative balance (prepaid)
+    bills: tuple[Settlement, ...]
+    as_of: datetime
+
+
+def account_status(store: Store, account_id: str, now: datetime) -> AccountStatus:
+    now = as_instant(now)
+    account = get_account(store, account_id)
+    catalog = load_catalog(store)
+    subs = list(store.subscribers(account_id))
+    entries = store.entries(account_id)
+    issued = sorted(store.bills(account_id), key=lambda b: (b.month, b.msisdn))
+    issued_keys = {(b.msisdn, b.month) for b in issued}
+    current = Month.of(now)
+    unbilled: list[Money] = []
+    for sub in subs:
+        for month in months_between(sub.first_billed_month, current):
+            if (sub.msisdn, month) not in issued_keys:
+                bill, _ = _compose(store, sub, month, catalog, now if month == current else None)
+                unbilled.append(bill.total)
+    unbilled_total = total(unbilled)
+    paid_in = credits(entries)
+    billed = total(b.total for b in issued)
+    settlements = settle([(b.id, b.total) for b in issued], paid_in)
+    if account.mode is PaymentMode.PREPAID:
+        balance = paid_in - billed - unbilled_total
+        arrears = max(Money.zero(), -balance)
+    else:
+        balance = paid_in - billed
+        due = {b.id: b.due_at for b in issued}
+        arrears = total(
+            s.unpaid
+            for s in settlements
+            if s.state is not BillState.SETTLED and due[s.bill_id] <= now
+        )
+    return AccountStatus(
+        account, tuple(s.msisdn for s in subs), balance, unbilled_total, arrears, settlements, now
+    )
+
+
+def line_status(store: Store, msisdn: str, now: datetime) -> AccountStatus:
+    return account_status(store, get_line(store, msisdn).account_id, now)
+
+
+def receive_money(
+    store: Store, msisdn: str, amount: Money, kind: EntryKind, now: datetime, channel: str = ""
+) -> LedgerEntry:
+    """Record a payment (缴费) or a recharge (充值, 10011) to the line's account.
+
+    Raises:
+        InvalidValue: zero, negative, part-fen or too large an amount.
+        NotFound: unknown number.
+    """
+    if kind not in (EntryKind.PAYMENT, EntryKind.RECHARGE):
+        raise InvalidValue("entry kind", kind.value, "expected payment or recharge")
+    check_payment(amount)
+    now = as_instant(now)
+    with store.transaction():
+        sub = get_line(store, msisdn)
+        n = len(store.entries(sub.account_id)) + 1
+        entry = LedgerEntry(
+            f"{kind.value}-{sub.account_id}-{n}",
+            sub.account_id,
+            now,
+            kind,
+            amount,
+            channel,
+            f"{kind.value} for {sub.msisdn}",
+        )
+        store.add_entry(entry)
+    return entry
+
+
+@attrs.frozen
+class ArrearsRow:
+    account_id: str
+    lines: tuple[str, ...]
+    mode: PaymentMode
+    arrears: Money
+
+
+def arrears(store: Store, now: datetime, msisdn: str | None = None) -> list[ArrearsRow]:
+    """Accounts in arrears (all, or the account of one line)."""
+    if msisdn is not None:
+        ids: Sequence[str] = [get_line(store, msisdn).account_id]
+    else:
+        ids = sorted({s.account_id for s in store.subscribers()})
+    out = []
+    for account_id in ids:
+        st = account_status(store, account_id, now)
+        if msisdn is not None or st.arrears.amount > 0:
+            out.append(ArrearsRow(account_id, st.lines, st.account.mode, st.arrears))
+    return out

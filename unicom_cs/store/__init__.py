@@ -1,0 +1,23 @@
+"""Persistence adapters for the `unicom_cs.ports.Store` contract.
+
+`open_store(location)` picks one by the location: ``memory:`` for the in-memory store, anything
+else a SQLite file path (the embedded default).
+"""
+
+from __future__ import annotations
+
+from unicom_cs.ports import Store
+
+
+def open_store(location: str) -> Store:
+    """Open (creating if needed) the store at `location`."""
+    if location == "memory:":
+        from unicom_cs.store.memory import MemoryStore
+
+        return MemoryStore()
+    from unicom_cs.store.sqlite import SQLiteStore
+
+    return SQLiteStore(location)
+
+
+__all__ = ["Store", "open_store"]

@@ -1,0 +1,135 @@
+"""The in-memory store: a real implementation of the contract, for tests and embedding.
+
+Transactions keep a snapshot of every table and restore it when the block raises, so a failed
+command leaves the store exactly as it was, as the database stores do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+
+import attrs
+
+from unicom_cs.account import Account, LedgerEntry
+from unicom_cs.billing import Adjustment, Bill, bill_id
+from unicom_cs.errors import Conflict, NotFound
+from unicom_cs.period import Month
+from unicom_cs.subscriber import Subscriber
+from unicom_cs.usage import UsageRecord
+
+
+@attrs.define
+class _Tables:
+    sources: list[tuple[str, str]] = attrs.Factory(list)
+    accounts: dict[str, Account] = attrs.Factory(dict)
+    subscribers: dict[str, Subscriber] = attrs.Factory(dict)
+    usage: dict[str, UsageRecord] = attrs.Factory(dict)
+    bills: dict[str, Bill] = attrs.Factory(dict)
+    adjustments: dict[str, Adjustment] = attrs.Factory(dict)
+    entries: dict[str, LedgerEntry] = attrs.Factory(dict)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._t = _Tables()
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:  # nested: part of the outer unit of work
+            yield
+            return
+        # Values are frozen, so a shallow copy of each table is a full snapshot.
+        saved = _Tables(
+            **{k: copy.copy(v) for k, v in attrs.asdict(self._t, recurse=False).items()}
+        )
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._t = saved
+            raise
+        finally:
+            self._depth -= 1
+
+    def close(self) -> None:
+        pass
+
+    def catalog_sources(self) -> list[tuple[str, str]]:
+        return list(self._t.sources)
+
+    def add_catalog_source(self, name: str, text: str) -> None:
+        self._t.sources.append((name, text))
+
+    def get_account(self, account_id: str) -> Account | None:
+        return self._t.accounts.get(account_id)
+
+    def add_account(self, account: Account) -> None:
+        _insert(self._t.accounts, account.id, account, "account")
+
+    def get_subscriber(self, msisdn: str) -> Subscriber | None:
+        return self._t.subscribers.get(msisdn)
+
+    def add_subscriber(self, sub: Subscriber) -> None:
+        if sub.account_id not in self._t.accounts:
+            raise NotFound("account", sub.account_id)
+        _insert(self._t.subscribers, sub.msisdn, sub, "line")
+
+    def update_subscriber(self, sub: Subscriber) -> None:
+        if sub.msisdn not in self._t.subscribers:
+            raise NotFound("number", sub.msisdn)
+        self._t.subscribers[sub.msisdn] = sub
+
+    def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]:
+        for msisdn in sorted(self._t.subscribers):
+            sub = self._t.subscribers[msisdn]
+            if account_id is None or sub.account_id == account_id:
+                yield sub
+
+    def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
+        return {i: self._t.usage[i] for i in ids if i in self._t.usage}
+
+    def add_usage(self, records: Sequence[UsageRecord]) -> None:
+        for r in records:
+            _insert(self._t.usage, r.id, r, "usage record")
+
+    def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
+        return [r for r in self._t.usage.values() if r.msisdn == msisdn and start <= r.start < end]
+
+    def get_bill(self, msisdn: str, month: Month) -> Bill | None:
+        return self._t.bills.get(bill_id(msisdn, month))
+
+    def add_bill(self, bill: Bill) -> None:
+        _insert(self._t.bills, bill.id, bill, "bill")
+
+    def bills(self, account_id: str) -> list[Bill]:
+        return [b for b in self._t.bills.values() if b.account_id == account_id]
+
+    def issued_months(self, msisdns: Sequence[str]) -> set[tuple[str, Month]]:
+        wanted = set(msisdns)
+        return {(b.msisdn, b.month) for b in self._t.bills.values() if b.msisdn in wanted}
+
+    def adjustments(self, msisdn: str, month: Month) -> list[Adjustment]:
+        return [a for a in self._t.adjustments.values() if a.msisdn == msisdn and a.month == month]
+
+    def add_adjustment(self, adjustment: Adjustment) -> None:
+        _insert(self._t.adjustments, adjustment.id, adjustment, "adjustment")
+
+    def add_entry(self, entry: LedgerEntry) -> None:
+        _insert(self._t.entries, entry.id, entry, "ledger entry")
+
+    def entries(self, account_id: str) -> list[LedgerEntry]:
+        return [e for e in self._t.entries.values() if e.account_id == account_id]
+
+
+V = TypeVar("V")
+
+
+def _insert(table: dict[str, V], key: str, value: V, what: str) -> None:
+    if key in table:
+        raise Conflict(what, key, "already exists")
+    table[key] = value

@@ -1,0 +1,332 @@
+"""The embedded SQLite store: one file, WAL journal, a busy timeout, foreign keys on.
+
+Each `transaction()` is one `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up front, so two
+processes never deadlock upgrading a read lock), rolled back when the block raises. Values are
+kept in columns where the store queries them and as JSON (the cattrs converter) where it only
+hands them back. Usage rows are compact: integer codes, epoch microseconds, no rowid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
+from unicom_cs.billing import Adjustment, Bill
+from unicom_cs.errors import Conflict, NotFound, StoreError
+from unicom_cs.money import D, Money
+from unicom_cs.period import SHANGHAI, Month
+from unicom_cs.serialization import from_json, to_json
+from unicom_cs.subscriber import Subscriber
+from unicom_cs.usage import Direction, Service, UsageRecord
+
+SCHEMA_VERSION: Final = 1
+_SERVICES: Final = tuple(Service)
+_SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
+_DIRECTIONS: Final = tuple(Direction)
+_DIRECTION_CODE: Final = {d: i for i, d in enumerate(_DIRECTIONS)}
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS catalog_source (
+    seq INTEGER PRIMARY KEY, name TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS account (
+    id TEXT PRIMARY KEY, mode TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS line (
+    msisdn TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account(id), data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS line_account ON line(account_id);
+CREATE TABLE IF NOT EXISTS usage (
+    id TEXT PRIMARY KEY, msisdn TEXT NOT NULL, start INTEGER NOT NULL, service INTEGER NOT NULL,
+    direction INTEGER NOT NULL, duration INTEGER NOT NULL, bytes INTEGER NOT NULL,
+    peer TEXT NOT NULL, location TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_line_start ON usage(msisdn, start);
+CREATE TABLE IF NOT EXISTS bill (
+    id TEXT PRIMARY KEY, msisdn TEXT NOT NULL REFERENCES line(msisdn), account_id TEXT NOT NULL,
+    month INTEGER NOT NULL, total TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (msisdn, month));
+CREATE INDEX IF NOT EXISTS bill_account ON bill(account_id);
+CREATE TABLE IF NOT EXISTS adjustment (
+    id TEXT PRIMARY KEY, msisdn TEXT NOT NULL REFERENCES line(msisdn), month INTEGER NOT NULL,
+    data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS adjustment_line_month ON adjustment(msisdn, month);
+CREATE TABLE IF NOT EXISTS ledger (
+    id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account(id), at TEXT NOT NULL,
+    kind TEXT NOT NULL, amount TEXT NOT NULL, ref TEXT NOT NULL, note TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
+"""
+
+
+def _micros(instant: datetime) -> int:
+    delta = instant - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _instant(micros: int) -> datetime:
+    return (_EPOCH + timedelta(microseconds=micros)).astimezone(SHANGHAI)
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path) -> None:
+        self.location = str(path)
+        try:
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(Path(path).expanduser(), isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._create_schema()
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(self.location, str(e)) from e
+        self._depth = 0
+
+    def _create_schema(self) -> None:
+        row = None
+        with contextlib.suppress(sqlite3.OperationalError):  # a new file has no meta table yet
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None:
+            if int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(
+                    self.location, f"schema version {row[0]}, expected {SCHEMA_VERSION}"
+                )
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            yield
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise StoreError(self.location, str(e)) from e
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as e:
+                self._db.execute("ROLLBACK")
+                raise StoreError(self.location, str(e)) from e
+        finally:
+            self._depth -= 1
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _run(
+        self, sql: str, args: Sequence[Any] = (), what: str = "", key: str = ""
+    ) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.IntegrityError as e:
+            if "UNIQUE" in str(e) or "PRIMARY KEY" in str(e):
+                raise Conflict(what or "record", key, "already exists") from e
+            raise NotFound(what or "reference", key) from e
+        except sqlite3.Error as e:
+            raise StoreError(self.location, str(e)) from e
+
+    # catalog
+    def catalog_sources(self) -> list[tuple[str, str]]:
+        return [(n, t) for n, t in self._run("SELECT name, text FROM catalog_source ORDER BY seq")]
+
+    def add_catalog_source(self, name: str, text: str) -> None:
+        self._run("INSERT INTO catalog_source (name, text) VALUES (?, ?)", (name, text))
+
+    # accounts and lines
+    def get_account(self, account_id: str) -> Account | None:
+        row = self._run("SELECT id, mode, name FROM account WHERE id = ?", (account_id,)).fetchone()
+        return None if row is None else Account(row[0], PaymentMode(row[1]), row[2])
+
+    def add_account(self, account: Account) -> None:
+        self._run(
+            "INSERT INTO account VALUES (?, ?, ?)",
+            (account.id, account.mode.value, account.name),
+            "account",
+            account.id,
+        )
+
+    def get_subscriber(self, msisdn: str) -> Subscriber | None:
+        row = self._run("SELECT data FROM line WHERE msisdn = ?", (msisdn,)).fetchone()
+        return None if row is None else from_json(row[0], Subscriber)
+
+    def add_subscriber(self, sub: Subscriber) -> None:
+        self._run(
+            "INSERT INTO line VALUES (?, ?, ?)",
+            (sub.msisdn, sub.account_id, to_json(sub)),
+            "line",
+            sub.msisdn,
+        )
+
+    def update_subscriber(self, sub: Subscriber) -> None:
+        cur = self._run("UPDATE line SET data = ? WHERE msisdn = ?", (to_json(sub), sub.msisdn))
+        if cur.rowcount != 1:
+            raise NotFound("number", sub.msisdn)
+
+    def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]:
+        if account_id is None:
+            cur = self._run("SELECT data FROM line ORDER BY msisdn")
+        else:
+            cur = self._run(
+                "SELECT data FROM line WHERE account_id = ? ORDER BY msisdn", (account_id,)
+            )
+        for (data,) in cur.fetchall():
+            yield from_json(data, Subscriber)
+
+    # usage
+    _USAGE_COLUMNS = "id, msisdn, start, service, direction, duration, bytes, peer, location"
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> UsageRecord:
+        return UsageRecord(
+            row[0],
+            row[1],
+            _SERVICES[row[3]],
+            _DIRECTIONS[row[4]],
+            _instant(row[2]),
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+        )
+
+    def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
+        out: dict[str, UsageRecord] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {self._USAGE_COLUMNS} FROM usage WHERE id IN ({marks})"
+            for row in self._run(sql, chunk):
+                out[row[0]] = self._record(row)
+        return out
+
+    def add_usage(self, records: Sequence[UsageRecord]) -> None:
+        rows = [
+            (
+                r.id,
+                r.msisdn,
+                _micros(r.start),
+                _SERVICE_CODE[r.service],
+                _DIRECTION_CODE[r.direction],
+                r.duration_s,
+                r.bytes,
+                r.peer,
+                r.location,
+            )
+            for r in records
+        ]
+        try:
+            self._db.executemany(
+                f"INSERT INTO usage ({self._USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
+            )
+        except sqlite3.IntegrityError as e:
+            raise Conflict("usage record", "(batch)", f"already exists: {e}") from e
+        except sqlite3.Error as e:
+            raise StoreError(self.location, str(e)) from e
+
+    def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
+        cur = self._run(
+            f"SELECT {self._USAGE_COLUMNS} FROM usage"
+            " WHERE msisdn = ? AND start >= ? AND start < ?",
+            (msisdn, _micros(start), _micros(end)),
+        )
+        return [self._record(row) for row in cur]
+
+    # bills, adjustments, ledger
+    def get_bill(self, msisdn: str, month: Month) -> Bill | None:
+        row = self._run(
+            "SELECT data FROM bill WHERE msisdn = ? AND month = ?", (msisdn, month.key)
+        ).fetchone()
+        return None if row is None else from_json(row[0], Bill)
+
+    def add_bill(self, bill: Bill) -> None:
+        self._run(
+            "INSERT INTO bill VALUES (?, ?, ?, ?, ?, ?)",
+            (bill.id, bill.msisdn, bill.account_id, bill.month.key, str(bill.total), to_json(bill)),
+            "bill",
+            bill.id,
+        )
+
+    def bills(self, account_id: str) -> list[Bill]:
+        cur = self._run(
+            "SELECT data FROM bill WHERE account_id = ? ORDER BY month, msisdn", (account_id,)
+        )
+        return [from_json(data, Bill) for (data,) in cur.fetchall()]
+
+    def issued_months(self, msisdns: Sequence[str]) -> set[tuple[str, Month]]:
+        out: set[tuple[str, Month]] = set()
+        for msisdn in msisdns:
+            for (key,) in self._run("SELECT month FROM bill WHERE msisdn = ?", (msisdn,)):
+                out.add((msisdn, Month(key // 100, key % 100)))
+        return out
+
+    def adjustments(self, msisdn: str, month: Month) -> list[Adjustment]:
+        cur = self._run(
+            "SELECT data FROM adjustment WHERE msisdn = ? AND month = ? ORDER BY id",
+            (msisdn, month.key),
+        )
+        return [from_json(data, Adjustment) for (data,) in cur.fetchall()]
+
+    def add_adjustment(self, adjustment: Adjustment) -> None:
+        self._run(
+            "INSERT INTO adjustment VALUES (?, ?, ?, ?)",
+            (adjustment.id, adjustment.msisdn, adjustment.month.key, to_json(adjustment)),
+            "adjustment",
+            adjustment.id,
+        )
+
+    def add_entry(self, entry: LedgerEntry) -> None:
+        self._run(
+            "INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.id,
+                entry.account_id,
+                entry.at.isoformat(),
+                entry.kind.value,
+                str(entry.amount),
+                entry.ref,
+                entry.note,
+            ),
+            "ledger entry",
+            entry.id,
+        )
+
+    def entries(self, account_id: str) -> list[LedgerEntry]:
+        cur = self._run(
+            "SELECT id, account_id, at, kind, amount, ref, note FROM ledger "
+            "WHERE account_id = ? ORDER BY at, id",
+            (account_id,),
+        )
+        return [
+            LedgerEntry(
+                r[0],
+                r[1],
+                datetime.fromisoformat(r[2]),
+                EntryKind(r[3]),
+                Money(D(r[4])),
+                r[5],
+                r[6],
+            )
+            for r in cur.fetchall()
+        ]

@@ -1,0 +1,261 @@
+"""Usage: call detail records (CDRs) and the CSV format they arrive in.
+
+A CDR file has a header naming the columns ``id,msisdn,service,direction,start,duration_s,
+bytes,peer,location`` (any order). `parse_cdrs` checks every row and returns the good records and
+one `RowError` per bad row (errors are values, as in beancount): the caller decides whether a
+file with bad rows is rejected whole or imported with its rejects set aside.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Final
+
+import attrs
+
+from unicom_cs.errors import InvalidValue, RowError
+from unicom_cs.number import PROVINCE_CODES, normalize
+from unicom_cs.period import SHANGHAI
+
+COLUMNS: Final = (
+    "id",
+    "msisdn",
+    "service",
+    "direction",
+    "start",
+    "duration_s",
+    "bytes",
+    "peer",
+    "location",
+)
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_MAX_DURATION_S: Final = 7 * 24 * 3600
+_MAX_BYTES: Final = 1 << 50
+
+
+class Service(enum.StrEnum):
+    VOICE = "voice"
+    VIDEO = "video"
+    SMS = "sms"
+    MMS = "mms"
+    DATA = "data"
+
+
+class Direction(enum.StrEnum):
+    OUT = "out"  # mobile-originated
+    IN = "in"  # mobile-terminated
+
+
+@attrs.frozen
+class UsageRecord:
+    """One call, message or data session, as the network recorded it.
+
+    `start` is timezone-aware. `location` is where the line was: an ISO 3166-2:CN province code
+    (CN-BJ), "CN" when the province is not known, or an ISO 3166-1 country code (JP) abroad.
+    """
+
+    id: str
+    msisdn: str
+    service: Service
+    direction: Direction
+    start: datetime
+    duration_s: int = 0
+    bytes: int = 0
+    peer: str = ""
+    location: str = "CN"
+
+    @property
+    def abroad(self) -> bool:
+        return not self.location.startswith("CN")
+
+
+def check_location(text: str) -> str:
+    """A CDR location: a province code (CN-BJ), "CN", or a country code (JP).
+
+    Raises:
+        InvalidValue: anything else.
+    """
+    loc = text.strip().upper() or "CN"
+    if loc == "CN" or loc in PROVINCE_CODES or (_COUNTRY.match(loc) and loc != "CN"):
+        return loc
+    raise InvalidValue(
+        "location", text, "expected a province code such as CN-BJ or a country code such as JP"
+    )
+
+
+def _count(text: str, name: str, required: bool, limit: int) -> int:
+    text = text.strip()
+    if not text:
+        if required:
+            raise InvalidValue(name, text, "missing")
+        return 0
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        raise InvalidValue(name, text, "expected a whole number")
+    value = int(text)
+    if value < 0:
+        raise InvalidValue(name, text, "must not be negative")
+    if value > limit:
+        raise InvalidValue(name, text, f"larger than {limit}")
+    return value
+
+
+def _start(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue("start", text, "expected ISO 8601 such as 2026-10-05T08:30:00") from None
+    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
+
+
+_SERVICES: Final = {s.value: s for s in Service}
+_DIRECTIONS: Final = {d.value: d for d in Direction}
+
+
+def parse_row(row: dict[str, str]) -> UsageRecord:
+    """One CSV row (column name → text) as a record.
+
+    Raises:
+        InvalidValue: the first problem found in the row.
+    """
+    rid = row["id"].strip()
+    if not rid:
+        raise InvalidValue("id", rid, "missing")
+    service = _SERVICES.get(row["service"].strip().lower())
+    if service is None:
+        raise InvalidValue("service", row["service"], "expected voice, video, sms, mms or data")
+    direction = _DIRECTIONS.get(row["direction"].strip().lower())
+    if direction is None:
+        raise InvalidValue("direction", row["direction"], "expected out or in")
+    timed = service in (Service.VOICE, Service.VIDEO)
+    return UsageRecord(
+        id=rid,
+        msisdn=normalize(row["msisdn"]),
+        service=service,
+        direction=direction,
+        start=_start(row["start"]),
+        duration_s=_count(row["duration_s"], "duration_s", timed, _MAX_DURATION_S),
+        bytes=_count(row["bytes"], "bytes", service is Service.DATA, _MAX_BYTES),
+        peer=row["peer"].strip(),
+        location=check_location(row["location"]),
+    )
+
+
+@attrs.frozen
+class ParsedCdrs:
+    """What a CDR file held: good records (first occurrence of each id) and bad rows."""
+
+    records: tuple[UsageRecord, ...]
+    errors: tuple[RowError, ...]
+    rows: int  # data rows read, good and bad
+    lines: tuple[int, ...] = ()  # the line each record was read from
+
+    def where(self, i: int) -> str:
+        return f"{self.source}:{self.lines[i]}" if self.lines else f"{self.source}:#{i + 1}"
+
+    source: str = "<cdrs>"
+
+
+def _decoded_lines(data: bytes, source: str, errors: list[RowError]) -> Iterator[tuple[int, str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        yield from enumerate(text.splitlines(), 1)
+        return
+    for n, raw in enumerate(data.splitlines(), 1):
+        try:
+            yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as e:
+            errors.append(RowError(f"{source}:{n}", f"not UTF-8 (byte {e.start + 1})"))
+
+
+def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
+    """Parse a CDR CSV file's bytes.
+
+    Args:
+        data: the file's content (UTF-8, with a header row).
+        source: the file's name, used in every error as ``source:line``.
+
+    Returns:
+        The good records in file order, and one error per bad row naming its line. A row whose
+        id repeats an earlier row's with the same content is dropped; with other content it is
+        an error.
+    """
+    errors: list[RowError] = []
+    lines = list(_decoded_lines(data, source, errors))
+    if not lines or not lines[0][1].strip():
+        errors.append(
+            RowError(f"{source}:1", "empty file: expected a header row " + ",".join(COLUMNS))
+        )
+        return ParsedCdrs((), tuple(errors), 0, source=source)
+    header_no, header_line = lines[0]
+    header = [h.strip().lower() for h in next(csv.reader([header_line]))]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        errors.append(RowError(f"{source}:{header_no}", "missing column(s): " + ", ".join(missing)))
+        return ParsedCdrs((), tuple(errors), 0, source=source)
+    index = [header.index(c) for c in COLUMNS]
+    width = len(header)
+    seen: dict[str, tuple[int, UsageRecord]] = {}
+    rows = 0
+    for n, line in lines[1:]:
+        if not line.strip():
+            continue
+        rows += 1
+        where = f"{source}:{n}"
+        cells = next(csv.reader([line]), [])
+        if len(cells) != width:
+            errors.append(RowError(where, f"expected {width} fields, found {len(cells)}", line))
+            continue
+        try:
+            record = parse_row({c: cells[i] for c, i in zip(COLUMNS, index, strict=True)})
+        except InvalidValue as e:
+            errors.append(RowError(where, e.message(), line))
+            continue
+        first = seen.get(record.id)
+        if first is None:
+            seen[record.id] = (n, record)
+        elif first[1] != record:
+            errors.append(
+                RowError(
+                    where, f"id {record.id!r} repeats line {first[0]} with other content", line
+                )
+            )
+    errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1]))
+    return ParsedCdrs(
+        records=tuple(r for _, r in seen.values()),
+        errors=tuple(errors),
+        rows=rows,
+        lines=tuple(n for n, _ in seen.values()),
+        source=source,
+    )
+
+
+def format_cdrs(records: Iterable[UsageRecord]) -> str:
+    """Records as CDR CSV text (the inverse of `parse_cdrs`), times in ISO 8601 with offset."""
+    out = [",".join(COLUMNS)]
+    for r in records:
+        cells = [
+            r.id,
+            r.msisdn,
+            r.service.value,
+            r.direction.value,
+            r.start.isoformat(),
+            str(r.duration_s),
+            str(r.bytes),
+            r.peer,
+            r.location,
+        ]
+        out.append(",".join(_quote(c) for c in cells))
+    return "\n".join(out) + "\n"
+
+
+def _quote(cell: str) -> str:
+    if any(ch in cell for ch in ',"\n\r'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
