@@ -7,16 +7,55 @@ data and configuration from its caller and returns values; `unicom_cs.store` per
     >>> from unicom_cs import default_catalog, new_subscriber, compose_bill, Month
 """
 
-from unicom_cs.account import Account, BillState, EntryKind, LedgerEntry, PaymentMode
-from unicom_cs.billing import Adjustment, Bill, BillLine, compose_bill, explain, issue
-from unicom_cs.catalog import Catalog, DataPack, FirstMonth, Plan, default_catalog, parse_catalog
-from unicom_cs.errors import UnicomError
-from unicom_cs.money import Money
-from unicom_cs.number import LineKind
-from unicom_cs.period import SHANGHAI, Month
-from unicom_cs.rating import LineCode, RatedRecord, Terms, rate_usage
-from unicom_cs.subscriber import Subscriber, new_subscriber
-from unicom_cs.usage import Direction, Service, UsageRecord, parse_cdrs
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from unicom_cs.account import Account, BillState, EntryKind, LedgerEntry, PaymentMode
+    from unicom_cs.billing import Adjustment, Bill, BillLine, compose_bill, explain, issue
+    from unicom_cs.catalog import (
+        Catalog,
+        DataPack,
+        FirstMonth,
+        Plan,
+        default_catalog,
+        parse_catalog,
+    )
+    from unicom_cs.errors import UnicomError
+    from unicom_cs.money import Money
+    from unicom_cs.number import LineKind
+    from unicom_cs.period import SHANGHAI, Month
+    from unicom_cs.rating import LineCode, RatedRecord, Terms, rate_usage
+    from unicom_cs.subscriber import Subscriber, new_subscriber
+    from unicom_cs.usage import Direction, Service, UsageRecord, parse_cdrs
+
+# Public names and the module that defines each. They are imported on first use (PEP 562), so
+# `import unicom_cs.cli` does not load the numbering-plan data before a command needs it.
+_EXPORTS = {
+    "account": ("Account", "BillState", "EntryKind", "LedgerEntry", "PaymentMode"),
+    "billing": ("Adjustment", "Bill", "BillLine", "compose_bill", "explain", "issue"),
+    "catalog": ("Catalog", "DataPack", "FirstMonth", "Plan", "default_catalog", "parse_catalog"),
+    "errors": ("UnicomError",),
+    "money": ("Money",),
+    "number": ("LineKind",),
+    "period": ("SHANGHAI", "Month"),
+    "rating": ("LineCode", "RatedRecord", "Terms", "rate_usage"),
+    "subscriber": ("Subscriber", "new_subscriber"),
+    "usage": ("Direction", "Service", "UsageRecord", "parse_cdrs"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'unicom_cs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"unicom_cs.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

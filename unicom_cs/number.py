@@ -18,7 +18,6 @@ from typing import Final
 
 import attrs
 import phonenumbers
-from phonenumbers import carrier, geocoder
 
 from unicom_cs.errors import InvalidValue
 
@@ -90,6 +89,8 @@ def _segment_info(segment: str) -> MobileInfo | None:
     The segment is completed with zeros to a full number; phonenumbers' carrier and geocoding
     tables for +86 mobile numbers are keyed on at most the first 7 digits.
     """
+    from phonenumbers import carrier, geocoder  # large data tables: load on first lookup
+
     parsed = phonenumbers.parse(segment + "0000", "CN")
     if phonenumbers.number_type(parsed) not in (
         phonenumbers.PhoneNumberType.MOBILE,

@@ -52,6 +52,15 @@ class LineCode(enum.StrEnum):
 
 
 LINE_ORDER = {code: i for i, code in enumerate(LineCode)}
+LABELS = {
+    LineCode.VOICE: "Voice calls",
+    LineCode.VIDEO: "Video calls",
+    LineCode.SMS: "SMS",
+    LineCode.MMS: "MMS",
+    LineCode.ROAMING_VOICE: "Roaming calls",
+    LineCode.ROAMING_SMS: "Roaming messages",
+    LineCode.ROAMING_DATA: "Roaming data",
+}
 
 
 @attrs.frozen
@@ -457,8 +466,7 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
         if code is LineCode.DATA:
             charges.extend(_data_charges(tally, data, plan))
             continue
-        label = code.value.replace("-", " ").capitalize()
-        charges.append(Charge(code, label, tally.charge, explain[code](tally)))
+        charges.append(Charge(code, LABELS[code], tally.charge, explain[code](tally)))
     carry = data.carry_out_bytes() if data is not None else 0
     return Rating(terms, tuple(rated), tuple(charges), carry)
 

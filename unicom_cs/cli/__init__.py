@@ -1,0 +1,6 @@
+"""The `ucs` command line: a thin layer that parses, calls `unicom_cs.service` and prints."""
+
+from unicom_cs.cli import commands as _commands  # noqa: F401 - registers the commands
+from unicom_cs.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,209 @@
+"""The `ucs` group: shared options, parameter types, output helpers and error handling.
+
+Only click and the standard library are imported here, so `ucs --help` and `ucs --version` stay
+fast; each command imports the core it needs when it runs. Every `UnicomError` becomes one line
+on stderr and exit code 1; bad arguments are click's usage errors, exit code 2. No traceback
+reaches a user (set UCS_DEBUG=1 to see one for an unexpected error).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from unicom_cs.money import Money
+    from unicom_cs.period import Month
+    from unicom_cs.ports import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+VERSION = "0.1.0"
+
+
+def default_store_path() -> str:
+    return str(Path(click.get_app_dir("ucs")) / "ucs.sqlite3")
+
+
+class Env:
+    """What every command shares: where the store is and what time it is."""
+
+    def __init__(self, store_location: str | None, now: str | None) -> None:
+        self.store_location = store_location or default_store_path()
+        self._now_text = now
+        self._store: Store | None = None
+
+    @property
+    def now(self) -> datetime:
+        from unicom_cs.period import SHANGHAI, parse_instant
+
+        if self._now_text:
+            try:
+                return parse_instant(self._now_text)
+            except Exception as e:
+                raise click.BadParameter(str(e), param_hint="'--now' / UCS_NOW") from None
+        return datetime.now(SHANGHAI)  # the one clock: only the CLI reads it
+
+    def store(self) -> Store:
+        if self._store is None:
+            from unicom_cs.store import open_store
+
+            self._store = open_store(self.store_location)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+class UcsGroup(click.Group):
+    """A group that turns the library's errors into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from unicom_cs.errors import UnicomError
+
+        try:
+            return super().invoke(ctx)
+        except UnicomError as e:
+            fail(str(e))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # the reader went away (`ucs … | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
+        except Exception as e:
+            if os.environ.get("UCS_DEBUG"):
+                raise
+            fail(f"unexpected {type(e).__name__}: {e} (set UCS_DEBUG=1 for details)")
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+# ------------------------------------------------------------------ parameter types
+
+
+class _Parsed(click.ParamType):  # type: ignore[type-arg]
+    """A parameter parsed by one of the core's named constructors."""
+
+    def __init__(self, name: str, parse: Callable[[str], Any]) -> None:
+        self.name = name
+        self._parse = parse
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self._parse(value)
+        except Exception as e:
+            self.fail(str(e), param, ctx)
+
+
+def _month(text: str) -> Month:
+    from unicom_cs.period import Month
+
+    return Month.parse(text)
+
+
+def _money(text: str) -> Money:
+    from unicom_cs.money import Money
+
+    return Money.parse(text)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: expected YYYY-MM-DD") from None
+
+
+MONTH = _Parsed("YYYY-MM", _month)
+MONEY = _Parsed("AMOUNT", _money)
+DATE = _Parsed("YYYY-MM-DD", _date)
+
+
+def json_option(f: F) -> F:
+    """`--json`: machine-readable output (money as strings, never floats)."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
+
+
+def month_option(help_text: str, required: bool = False) -> Callable[[F], F]:
+    return click.option("--month", type=MONTH, required=required, help=help_text)
+
+
+# ------------------------------------------------------------------ output
+
+
+def emit_json(value: Any) -> None:
+    from unicom_cs.serialization import unstructure
+
+    click.echo(json.dumps(unstructure(value), ensure_ascii=False, indent=2))
+
+
+def table(
+    rows: Sequence[Sequence[object]], headers: Sequence[str], right: Sequence[int] = ()
+) -> None:
+    """Aligned columns; headers bold on a terminal, plain when piped."""
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max([len(h), *(_width(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+
+    def fmt(row: Sequence[str]) -> str:
+        out = []
+        for i, c in enumerate(row):
+            pad = " " * (widths[i] - _width(c))
+            out.append(pad + c if i in right else c + pad)
+        return "  ".join(out).rstrip()
+
+    head = fmt(list(headers))
+    click.echo(click.style(head, bold=True) if sys.stdout.isatty() else head)
+    for r in cells:
+        click.echo(fmt(r))
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(ch) >= 0x1100 and not 0xFF61 <= ord(ch) <= 0xFFDC else 1 for ch in text)
+
+
+# ------------------------------------------------------------------ the group
+
+
+@click.group(cls=UcsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, prog_name="ucs")
+@click.option(
+    "--store",
+    "store_location",
+    envvar="UCS_STORE",
+    metavar="PATH",
+    help="The store: a SQLite file (default: ucs.sqlite3 in the user's app dir), or UCS_STORE.",
+)
+@click.option(
+    "--now",
+    envvar="UCS_NOW",
+    metavar="ISO",
+    help="The current time, ISO 8601 (naive = Beijing time), or UCS_NOW: repeatable runs.",
+)
+@click.pass_context
+def main(ctx: click.Context, store_location: str | None, now: str | None) -> None:
+    """ucs: a China Unicom 10010-style customer-service center.
+
+    Tariffs, usage rating, exact bills and accounts, on an embedded SQLite store.
+    Start with `ucs demo`, or `ucs init` and `ucs subscriber add`.
+    """
+    env = Env(store_location, now)
+    ctx.obj = env
+    ctx.call_on_close(env.close)
