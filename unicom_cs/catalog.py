@@ -362,28 +362,35 @@ def _parse_plan(r: _Reader, t: Mapping[str, Any], path: str) -> Plan | None:
     half_day = r.get(t, path, "half_month_from_day", _count)
     if half_day is not None and not 2 <= half_day <= 28:
         r.fail(f"{path}.half_month_from_day", "expected a day of the month from 2 to 28")
+    voice = r.get(rt, rp, "voice", _money, zero) or zero
+    video = r.get(rt, rp, "video", _money, zero) or zero
+    video_shares = r.get(rt, rp, "video_uses_voice_minutes", _flag, False) or False
+    sms = r.get(rt, rp, "sms", _money, zero) or zero
+    mms = r.get(rt, rp, "mms", _money, zero) or zero
+    name_zh = r.get(t, path, "name_zh", _text, "") or ""
+    incoming_free = r.get(t, path, "incoming_free", _flag, True) is not False
+    upgrade_to = r.get(t, path, "upgrade_to", _ident)
     plan = None
     if len(r.errors) == before:
         assert pid and name and kind and fee is not None and source
         plan = Plan(
             id=pid,
             name=name,
-            name_zh=r.get(t, path, "name_zh", _text, "") or "",
+            name_zh=name_zh,
             kind=kind,
             monthly_fee=fee,
             source=source,
             allowance=allowance,
-            voice_rate=r.get(rt, rp, "voice", _money, zero) or zero,
-            video_rate=r.get(rt, rp, "video", _money, zero) or zero,
-            video_uses_voice_minutes=r.get(rt, rp, "video_uses_voice_minutes", _flag, False)
-            or False,
-            sms_rate=r.get(rt, rp, "sms", _money, zero) or zero,
-            mms_rate=r.get(rt, rp, "mms", _money, zero) or zero,
+            voice_rate=voice,
+            video_rate=video,
+            video_uses_voice_minutes=video_shares,
+            sms_rate=sms,
+            mms_rate=mms,
             data=data,
-            incoming_free=r.get(t, path, "incoming_free", _flag, True) is not False,
+            incoming_free=incoming_free,
             first_month=first,
             half_month_from_day=half_day,
-            upgrade_to=r.get(t, path, "upgrade_to", _ident),
+            upgrade_to=upgrade_to,
         )
     return plan
 
