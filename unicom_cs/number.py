@@ -139,6 +139,20 @@ def normalize(number: str, kind: LineKind = LineKind.MOBILE) -> str:
     raise InvalidValue("broadband account", number, "expected letters then digits, e.g. KD0108888")
 
 
+def canonical(number: str) -> str:
+    """The canonical form of a number typed by a person, whatever its kind, for look-ups.
+
+    Tries mobile, fixed line and broadband in turn; text that fits none is returned stripped,
+    so that the look-up fails with the number as the person typed it.
+    """
+    for kind in LineKind:
+        try:
+            return normalize(number, kind)
+        except InvalidValue:
+            continue
+    return number.strip()
+
+
 def is_unicom(msisdn: str) -> bool:
     """Whether the numbering plan assigns this mobile number to China Unicom.
 

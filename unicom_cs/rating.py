@@ -226,8 +226,10 @@ class _DataMeter:
         served = units if self.cut_off is None else max(0, min(units, self.cut_off - self.used))
         if served == 0:
             return 0, ZERO
-        before = self._charge_at_used
         self.used += served
+        if self.used <= self.included:  # within the allowance: nothing to price
+            return served, ZERO
+        before = self._charge_at_used
         self._charge_at_used = self.charge(self.used)
         return served, self._charge_at_used - before
 

@@ -28,6 +28,7 @@ from unicom_cs.billing import Adjustment, Bill, bill_id, compose_bill, issue
 from unicom_cs.catalog import Catalog, FirstMonth, default_catalog, parse_catalog
 from unicom_cs.errors import BatchRejected, Conflict, InvalidValue, NotFound, RowError
 from unicom_cs.money import Money, total
+from unicom_cs.number import canonical
 from unicom_cs.period import Month, as_instant, months_between
 from unicom_cs.ports import Store
 from unicom_cs.rating import RatedRecord
@@ -123,7 +124,12 @@ def add_line(
 
 
 def get_line(store: Store, msisdn: str) -> Subscriber:
-    sub = store.get_subscriber(msisdn.strip())
+    """The line with this number, however it was typed (+86, spaces, dashes).
+
+    Raises:
+        NotFound: no such line.
+    """
+    sub = store.get_subscriber(canonical(msisdn))
     if sub is None:
         raise NotFound("number", msisdn)
     return sub
@@ -261,12 +267,13 @@ def _compose(
 
 
 def bill_for(
-    store: Store, msisdn: str, now: datetime, month: Month | None = None
+    store: Store, msisdn: str, now: datetime, month: Month | None = None, *, rated: bool = True
 ) -> tuple[Bill, tuple[RatedRecord, ...]]:
     """A line's bill: the issued bill of a past month, or the charges so far.
 
     Without `month`, the current month's charges up to `now`. A past month not yet issued is
-    composed whole (not issued); an issued one is returned as issued, with its records rated.
+    composed whole (not issued); an issued one is returned as issued, with its records rated
+    unless `rated` is false (then no usage is read at all).
 
     Raises:
         NotFound: unknown number.
@@ -278,10 +285,13 @@ def bill_for(
     month = month or current
     if month > current:
         raise Conflict("month", str(month), f"has not started (now is {now.isoformat()})")
-    catalog = load_catalog(store)
     issued = store.get_bill(sub.msisdn, month)
-    bill, rated = _compose(store, sub, month, catalog, now if month == current else None)
-    return (issued if issued is not None else bill), rated
+    if issued is not None and not rated:
+        return issued, ()
+    bill, records = _compose(
+        store, sub, month, load_catalog(store), now if month == current else None
+    )
+    return (issued if issued is not None else bill), records
 
 
 def account_bills(
@@ -293,7 +303,7 @@ def account_bills(
     out = []
     for sub in store.subscribers(account_id):
         if month >= sub.first_billed_month:
-            out.append(bill_for(store, sub.msisdn, now, month)[0])
+            out.append(bill_for(store, sub.msisdn, now, month, rated=False)[0])
     return out
 
 
@@ -388,7 +398,14 @@ class AccountStatus:
     as_of: datetime
 
 
+def settlements(store: Store, account_id: str) -> tuple[Settlement, ...]:
+    """The account's issued bills, oldest first, with what its credits have paid of each."""
+    issued = sorted(store.bills(account_id), key=lambda b: (b.month, b.msisdn))
+    return settle([(b.id, b.total) for b in issued], credits(store.entries(account_id)))
+
+
 def account_status(store: Store, account_id: str, now: datetime) -> AccountStatus:
+    """Balance, unbilled charges, arrears and the settlement of every issued bill."""
     now = as_instant(now)
     account = get_account(store, account_id)
     catalog = load_catalog(store)

@@ -97,8 +97,8 @@ def demo(env: Env, month: Month | None) -> None:
         f"demo store {env.store_location}: {len(demo_lines(month))} lines, "
         f"{imported} usage records imported, {issued} bills issued for {month}\n"
     )
-    bill, _ = service.bill_for(store, demo_lines(month)[0].number, now, month)
-    _print_bill(bill, _state(store, bill, now))
+    bill, _ = service.bill_for(store, demo_lines(month)[0].number, now, month, rated=False)
+    _print_bill(bill, _state(store, bill))
     click.echo("\nTry: ucs bill explain 18612345678 --month " + str(month))
 
 
@@ -413,14 +413,16 @@ def bill() -> None:
     """Bill inquiry, explanation and the monthly bill run."""
 
 
-def _state(store: Any, bill: Bill, now: Any) -> str:
+def _state(store: Any, bill: Bill) -> str:
     """TMF678 state of an issued bill; "unbilled" (charges so far) or "new" otherwise."""
     from unicom_cs import service
 
     if not bill.is_issued:
         return "unbilled" if bill.as_of < bill.month.end else "new"
-    status = service.account_status(store, bill.account_id, now)
-    return next((s.state.value for s in status.bills if s.bill_id == bill.id), "sent")
+    found = (
+        s.state.value for s in service.settlements(store, bill.account_id) if s.bill_id == bill.id
+    )
+    return next(found, "sent")
 
 
 def _print_bill(bill: Bill, state: str, records: tuple[RatedRecord, ...] = ()) -> None:
@@ -500,20 +502,20 @@ def bill_show(
                 {
                     "account_id": account_id,
                     "month": str(month) if month else None,
-                    "bills": [_bill_json(b, _state(store, b, now), None) for b in bills],
+                    "bills": [_bill_json(b, _state(store, b), None) for b in bills],
                     "total": str(total(b.total for b in bills)),
                     "currency": "CNY",
                 }
             )
             return
         for b in bills:
-            _print_bill(b, _state(store, b, now))
+            _print_bill(b, _state(store, b))
             click.echo("")
         click.echo(f"Account {account_id} total: {total(b.total for b in bills)} CNY")
         return
     assert number is not None
-    the_bill, records = service.bill_for(store, number, now, month)
-    state = _state(store, the_bill, now)
+    the_bill, records = service.bill_for(store, number, now, month, rated=detail)
+    state = _state(store, the_bill)
     if as_json:
         emit_json(_bill_json(the_bill, state, records if detail else None))
         return
