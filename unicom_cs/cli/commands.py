@@ -532,7 +532,7 @@ def bill_explain(env: Env, number: str, month: Month | None, as_json: bool) -> N
     from unicom_cs import service
     from unicom_cs.billing import explain
 
-    the_bill, _ = service.bill_for(env.store(), number, env.now, month)
+    the_bill, _ = service.bill_for(env.store(), number, env.now, month, rated=False)
     if as_json:
         emit_json(
             {
