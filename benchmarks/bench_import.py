@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import tempfile
 import time
 from collections.abc import Callable

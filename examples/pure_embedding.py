@@ -32,14 +32,16 @@ def main() -> None:
     def at(day: int, hour: int) -> datetime:
         return datetime(2026, 10, day, hour, tzinfo=SHANGHAI)
 
+    voice, data, out, inc = Service.VOICE, Service.DATA, Direction.OUT, Direction.IN
+    peer = "13800138000"
     records = [
         # 100 included minutes; a 5,999 s call is 100 minutes, the 61 s call 2 more: 2 over
-        UsageRecord("r1", line.msisdn, Service.VOICE, Direction.OUT, at(2, 9), 5999, peer="13800138000"),
-        UsageRecord("r2", line.msisdn, Service.VOICE, Direction.OUT, at(3, 9), 61, peer="13800138000"),
-        UsageRecord("r3", line.msisdn, Service.VOICE, Direction.IN, at(3, 10), 600, peer="13800138000"),
+        UsageRecord("r1", line.msisdn, voice, out, at(2, 9), 5999, peer=peer),
+        UsageRecord("r2", line.msisdn, voice, out, at(3, 9), 61, peer=peer),
+        UsageRecord("r3", line.msisdn, voice, inc, at(3, 10), 600, peer=peer),
         # 1,600 MB of data: September's unused 500 MB carry in, plus October's 500 MB
-        UsageRecord("r4", line.msisdn, Service.DATA, Direction.OUT, at(5, 20), bytes=1600 * 2**20),
-    ]  # fmt: skip
+        UsageRecord("r4", line.msisdn, data, out, at(5, 20), bytes=1600 * 2**20),
+    ]
     bill, rated = compose_bill(line, october, records, catalog, carry_in_bytes=500 * 2**20)
 
     for text in explain(bill):

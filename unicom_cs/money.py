@@ -97,9 +97,10 @@ class Money:
 
     def __str__(self) -> str:
         """Two decimals for whole-fen amounts (bill lines); full precision otherwise (rates)."""
-        if self.amount == self.amount.quantize(FEN, rounding=ROUND_DOWN):
-            return f"{self.amount.quantize(FEN):f}"
-        return f"{self.amount.normalize():f}"
+        amount = self.amount.copy_abs() if self.amount.is_zero() else self.amount  # no "-0.00"
+        if amount == amount.quantize(FEN, rounding=ROUND_DOWN):
+            return f"{amount.quantize(FEN):f}"
+        return f"{amount.normalize():f}"
 
 
 ZERO: Final = Money(Decimal(0))

@@ -229,8 +229,9 @@ class _DataMeter:
         self.used += served
         if self.used <= self.included:  # within the allowance: nothing to price
             return served, ZERO
+        # Uncapped: the records add up to the data line; the fee cap is its own (negative) line.
         before = self._charge_at_used
-        self._charge_at_used = self.charge(self.used)
+        self._charge_at_used = self.uncapped(self.used)
         return served, self._charge_at_used - before
 
     def carry_out_bytes(self) -> int:
@@ -264,12 +265,25 @@ class _DayPacks:
         return served, new
 
 
-def _to_china(peer: str) -> bool:
-    """Whether a number dialled abroad is in China (+86…, 0086…, or a bare Chinese number)."""
+def _national(peer: str) -> str:
+    """A dialled number without separators and without China's +86 / 0086 prefix."""
     p = peer.replace(" ", "").replace("-", "")
-    if p.startswith("+86") or p.startswith("0086"):
+    for prefix in ("+86", "0086"):
+        if p.startswith(prefix):
+            return p[len(prefix) :]
+    return p
+
+
+def _to_china(peer: str) -> bool:
+    """Whether a number dialled abroad is in China.
+
+    From abroad a Chinese number is dialled with +86 or 0086; switches also record calls to a
+    Chinese mobile as its bare 11 digits. Anything else (a local "03…" number) is local.
+    """
+    p = peer.replace(" ", "").replace("-", "")
+    if p.startswith(("+86", "0086")):
         return True
-    return (len(p) == 11 and p.startswith("1")) or (p.startswith("0") and not p.startswith("00"))
+    return len(p) == 11 and p.startswith("1") and p.isdigit()
 
 
 def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -> Rating:
@@ -318,7 +332,7 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
                 minutes = _minutes(rec.duration_s)
                 if rec.direction is Direction.IN:
                     rate, why = zone.voice_receive, "receiving"
-                elif rec.peer in catalog.roaming_free_numbers:
+                elif _national(rec.peer) in catalog.roaming_free_numbers:
                     emit(
                         rec,
                         LineCode.ROAMING_VOICE,
@@ -390,7 +404,7 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
             if rec.direction is Direction.IN and plan.incoming_free:
                 emit(rec, code, minutes, "min", ZERO, "incoming, free", free=True)
                 continue
-            if rec.peer in catalog.free_numbers:
+            if _national(rec.peer) in catalog.free_numbers:
                 emit(rec, code, minutes, "min", ZERO, f"service number {rec.peer}, free", free=True)
                 continue
             pool = voice if svc is Service.VOICE else video
@@ -402,7 +416,7 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
             code = LineCode.SMS if svc is Service.SMS else LineCode.MMS
             if rec.direction is Direction.IN:
                 emit(rec, code, 1, "msg", ZERO, "received, free", free=True)
-            elif rec.peer in catalog.free_numbers:
+            elif _national(rec.peer) in catalog.free_numbers:
                 emit(rec, code, 1, "msg", ZERO, f"to service number {rec.peer}, free", free=True)
             elif svc is Service.SMS:
                 over = sms.draw(1)
