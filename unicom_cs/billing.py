@@ -19,7 +19,7 @@ import attrs
 from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, InvalidValue
 from unicom_cs.money import CURRENCY, Money, round_line, total
-from unicom_cs.period import Month, as_instant
+from unicom_cs.period import CST, Month, as_instant
 from unicom_cs.rating import LINE_ORDER, Charge, LineCode, RatedRecord, Rating, Terms, rate_usage
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -157,7 +157,8 @@ def compose_bill(
     if month < sub.first_billed_month:
         raise Conflict("line", sub.msisdn, f"not active in {month} (activated {sub.activated})")
     end = month.end if as_of is None else min(month.end, as_instant(as_of))
-    start = month.start
+    # Bounds in fixed +08:00, like stored instants: comparing same-zone instants is cheap.
+    start, end = month.start.astimezone(CST), end.astimezone(CST)
     mine = [r for r in records if r.msisdn == sub.msisdn and start <= r.start < end]
     rating, upgraded = _rate_with_upgrades(
         mine, month_terms(sub, month, catalog, carry_in_bytes), catalog

@@ -15,6 +15,7 @@ import enum
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -529,8 +530,12 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     )
 
 
+@lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The bundled catalog: the published China Unicom plans of `published-tariff-rules.md`."""
+    """The bundled catalog: the published China Unicom plans of `published-tariff-rules.md`.
+
+    Parsed once and shared: treat it (like every catalog) as read-only.
+    """
     from unicom_cs.default_catalog import DEFAULT_CATALOG_TOML
 
     return parse_catalog(DEFAULT_CATALOG_TOML, "<bundled catalog>")

@@ -9,7 +9,7 @@ taken as Asia/Shanghai (`as_instant`).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Final
 
 import attrs
@@ -21,6 +21,11 @@ from unicom_cs.errors import InvalidValue
 _zone = tz.gettz("Asia/Shanghai")
 assert _zone is not None, "the tz database has no Asia/Shanghai"
 SHANGHAI: Final[tzinfo] = _zone
+
+# China Standard Time as a fixed +08:00 offset: the same instants as Asia/Shanghai since China
+# ended daylight saving in 1991, and fast. Used only to hand stored instants back; billing
+# periods are always computed in SHANGHAI.
+CST: Final[tzinfo] = timezone(timedelta(hours=8), "CST")
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

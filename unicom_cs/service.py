@@ -191,7 +191,7 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
     with store.transaction():
         stored = store.usage_by_ids([r.id for r in parsed.records])
         lines: dict[str, Subscriber | None] = {}
-        issued: dict[str, set[Month]] = {}
+        issued: dict[str, list[Month]] = {}
         for i, rec in enumerate(parsed.records):
             where = parsed.where(i)
             old = stored.get(rec.id)
@@ -212,12 +212,12 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
             if rec.start < sub.active_from:
                 errors.append(RowError(where, f"before the line was activated on {sub.activated}"))
                 continue
-            month = Month.of(rec.start)
             if sub.msisdn not in issued:
-                issued[sub.msisdn] = {m for _, m in store.issued_months([sub.msisdn])}
-            if month in issued[sub.msisdn]:
+                issued[sub.msisdn] = sorted(m for _, m in store.issued_months([sub.msisdn]))
+            closed = next((m for m in issued[sub.msisdn] if m.contains(rec.start)), None)
+            if closed is not None:
                 errors.append(
-                    RowError(where, f"the {month} bill of {sub.msisdn} is already issued")
+                    RowError(where, f"the {closed} bill of {sub.msisdn} is already issued")
                 )
                 continue
             fresh.append(rec)
