@@ -20,8 +20,8 @@ from unicom_cs.errors import InvalidValue
 CURRENCY: Final = "CNY"
 FEN: Final = Decimal("0.01")
 
-# Every Decimal operation in the core runs in this context: 28 digits are far more than a
-# month of 0.0003-yuan units needs, and traps make an inexact division an error, not a guess.
+# Money arithmetic runs in this context: 34 significant digits are far more than any bill needs
+# (sums and products of rates stay exact), and an invalid operation is an error, not a NaN.
 _CONTEXT: Final = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
 
 
@@ -63,24 +63,32 @@ class Money:
         """From an integer number of fen (hundredths of a yuan)."""
         return cls(Decimal(fen).scaleb(-2))
 
+    @classmethod
+    def _exact(cls, amount: Decimal) -> Money:
+        """A Money from a Decimal the arithmetic below produced: already checked, so the
+        converter is skipped (rating adds and multiplies money for every record)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        return money
+
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        return Money(_CONTEXT.add(self.amount, other.amount))
+        return Money._exact(_CONTEXT.add(self.amount, other.amount))
 
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        return Money(_CONTEXT.subtract(self.amount, other.amount))
+        return Money._exact(_CONTEXT.subtract(self.amount, other.amount))
 
     def __neg__(self) -> Money:
-        return Money(-self.amount)
+        return Money._exact(-self.amount)
 
     def times(self, factor: int | Decimal) -> Money:
         """Multiply by a count of units or an exact rate factor."""
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             raise InvalidValue("factor", factor, "use int or Decimal")
-        return Money(_CONTEXT.multiply(self.amount, Decimal(factor)))
+        return Money._exact(_CONTEXT.multiply(self.amount, factor))
 
     def is_zero(self) -> bool:
         return self.amount == 0
@@ -111,7 +119,7 @@ def total(amounts: Iterable[Money]) -> Money:
     result = Decimal(0)
     for m in amounts:
         result = _CONTEXT.add(result, m.amount)
-    return Money(result)
+    return Money._exact(result)
 
 
 def round_line(amount: Money) -> Money:
