@@ -21,10 +21,22 @@ from unicom_cs.money import Money
 from unicom_cs.number import LineKind
 
 MOBILE_PLANS = [
-    "3g-a-46", "3g-a-66",
-    "4g-56", "4g-76", "4g-106", "4g-136", "4g-166", "4g-196", "4g-296", "4g-396", "4g-596",
-    "3g-card-80", "3g-card-150", "3g-card-200", "3g-card-300",
-]  # fmt: skip
+    "3g-a-46",
+    "3g-a-66",
+    "4g-56",
+    "4g-76",
+    "4g-106",
+    "4g-136",
+    "4g-166",
+    "4g-196",
+    "4g-296",
+    "4g-396",
+    "4g-596",
+    "3g-card-80",
+    "3g-card-150",
+    "3g-card-200",
+    "3g-card-300",
+]
 PACKS = ["3g-pack-10", "3g-pack-20", "3g-pack-30"]
 OTHER_PRODUCTS = {"fixed-basic": LineKind.FIXED, "bb-100m": LineKind.BROADBAND}
 
@@ -60,12 +72,17 @@ def test_every_entry_of_the_bundled_catalog_names_its_source(bundled: Catalog) -
 @pytest.mark.parametrize(
     ("plan_id", "fee", "voice", "data_mb"),
     [
-        ("4g-56", "56", 100, 500), ("4g-76", "76", 200, 800), ("4g-106", "106", 300, 1024),
-        ("4g-136", "136", 500, 1024), ("4g-166", "166", 500, 2048),
-        ("4g-196", "196", 500, 3072), ("4g-296", "296", 1000, 4096),
-        ("4g-396", "396", 2000, 6144), ("4g-596", "596", 3000, 11264),
+        ("4g-56", "56", 100, 500),
+        ("4g-76", "76", 200, 800),
+        ("4g-106", "106", 300, 1024),
+        ("4g-136", "136", 500, 1024),
+        ("4g-166", "166", 500, 2048),
+        ("4g-196", "196", 500, 3072),
+        ("4g-296", "296", 1000, 4096),
+        ("4g-396", "396", 2000, 6144),
+        ("4g-596", "596", 3000, 11264),
     ],
-)  # fmt: skip
+)
 def test_the_4g_tiers_match_the_published_table(
     bundled: Catalog, plan_id: str, fee: str, voice: int, data_mb: int
 ) -> None:
@@ -98,8 +115,12 @@ def test_the_3g_a_plans_match_the_published_table(bundled: Catalog) -> None:
 
 
 def test_the_data_cards_upgrade_tier_by_tier_and_cut_off_at_15_gb(bundled: Catalog) -> None:
-    chain = [("3g-card-80", "80", 1), ("3g-card-150", "150", 3), ("3g-card-200", "200", 5),
-             ("3g-card-300", "300", 10)]  # fmt: skip
+    chain = [
+        ("3g-card-80", "80", 1),
+        ("3g-card-150", "150", 3),
+        ("3g-card-200", "200", 5),
+        ("3g-card-300", "300", 10),
+    ]
     for i, (plan_id, fee, gb) in enumerate(chain):
         plan = bundled.plan(plan_id)
         assert plan.monthly_fee == Money(fee)

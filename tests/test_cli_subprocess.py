@@ -17,8 +17,11 @@ def ucs_command() -> list[str]:
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "UCS_STORE": str(tmp_path / "ucs.sqlite3"),
-           "UCS_NOW": "2026-11-25T10:00:00+08:00"}  # fmt: skip
+    env = {
+        **os.environ,
+        "UCS_STORE": str(tmp_path / "ucs.sqlite3"),
+        "UCS_NOW": "2026-11-25T10:00:00+08:00",
+    }
     return subprocess.run(
         [*ucs_command(), *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -26,8 +29,18 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_real_ucs_process_imports_usage_and_shows_a_bill(tmp_path: Path) -> None:
     assert run(tmp_path, "init").returncode == 0
-    added = run(tmp_path, "subscriber", "add", "13012345678", "--plan", "3g-a-46",
-                "--activated", "2026-10-20", "--first-month", "half")  # fmt: skip
+    added = run(
+        tmp_path,
+        "subscriber",
+        "add",
+        "13012345678",
+        "--plan",
+        "3g-a-46",
+        "--activated",
+        "2026-10-20",
+        "--first-month",
+        "half",
+    )
     assert added.returncode == 0, added.stderr
     cdrs = tmp_path / "cdrs.csv"
     cdrs.write_text(

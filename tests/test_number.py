@@ -35,9 +35,16 @@ def test_a_nationwide_segment_has_no_home_province() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["13112345678", "+8613112345678", "8613112345678", "131 1234 5678", "131-1234-5678",
-     " (131) 1234 5678 ", "+86 131 1234 5678"],
-)  # fmt: skip
+    [
+        "13112345678",
+        "+8613112345678",
+        "8613112345678",
+        "131 1234 5678",
+        "131-1234-5678",
+        " (131) 1234 5678 ",
+        "+86 131 1234 5678",
+    ],
+)
 def test_a_mobile_number_typed_any_usual_way_normalises_to_11_digits(typed: str) -> None:
     assert normalize(typed) == "13112345678"
     assert canonical(typed) == "13112345678"
@@ -45,9 +52,18 @@ def test_a_mobile_number_typed_any_usual_way_normalises_to_11_digits(typed: str)
 
 @pytest.mark.parametrize(
     "number",
-    ["1311234567", "131123456789", "23112345678", "10010", "", "abcdefghijk", "+1 650 253 0000",
-     "12012345678", "+8713112345678"],
-)  # fmt: skip
+    [
+        "1311234567",
+        "131123456789",
+        "23112345678",
+        "10010",
+        "",
+        "abcdefghijk",
+        "+1 650 253 0000",
+        "12012345678",
+        "+8713112345678",
+    ],
+)
 def test_a_number_that_is_not_a_chinese_mobile_is_invalid(number: str) -> None:
     with pytest.raises(InvalidValue) as caught:
         normalize(number)

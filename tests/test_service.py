@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from unicom_cs import service, testing
 from unicom_cs.account import BillState, EntryKind, PaymentMode, check_payment
-from unicom_cs.errors import BatchRejected, Conflict, InvalidValue, NotFound
+from unicom_cs.errors import BatchRejected, Conflict, InvalidValue, NotFound, NotInitialised
 from unicom_cs.money import Money
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.ports import Store
@@ -99,7 +99,7 @@ def test_init_is_idempotent(store: Store) -> None:
 
 def test_an_empty_store_has_no_catalog_until_init() -> None:
     empty = MemoryStore()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotInitialised, match="run `ucs init` first"):
         service.load_catalog(empty)
     assert service.init_store(empty) is True
 
@@ -135,9 +135,13 @@ def test_a_second_line_joins_an_account_only_with_the_same_payment_mode(lines: S
     assert [s.msisdn for s in lines.subscribers(acc)] == [A, "13112345678"]
     with pytest.raises(Conflict):
         service.add_line(
-            lines, "13212345678", "4g-76", date(2026, 9, 1), account_id=acc,
+            lines,
+            "13212345678",
+            "4g-76",
+            date(2026, 9, 1),
+            account_id=acc,
             mode=PaymentMode.PREPAID,
-        )  # fmt: skip
+        )
 
 
 def test_an_unknown_number_is_not_found(lines: Store) -> None:

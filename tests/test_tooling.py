@@ -25,8 +25,9 @@ def tool(name: str) -> str:
     ids=["lint", "format"],
 )
 def test_ruff_is_clean(args: list[str]) -> None:
-    result = subprocess.run([tool("ruff"), *args], cwd=ROOT, capture_output=True, text=True,
-                            check=False)  # fmt: skip
+    result = subprocess.run(
+        [tool("ruff"), *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -86,7 +86,7 @@ BAD_ROWS = {
     "too many fields": ("b10,13012345678,sms,out,2026-10-05T08:00:00,,,1,CN,x", "expected 9"),
     "blank id": (",13012345678,sms,out,2026-10-05T08:00:00,,,1,CN", "id"),
     "not a number": ("b12,13012345678,voice,out,2026-10-05T08:00:00,1e3,,1,CN", "whole number"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ROWS))

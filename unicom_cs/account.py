@@ -1,7 +1,8 @@
 """Accounts: who pays, how (prepaid or postpaid), and the ledger of money that moved.
 
-The ledger holds what really moved or was posted: payments, recharges (10011), issued bills and
-adjustments. Charges not yet billed are not in the ledger; they are derived from the usage when
+The ledger holds what really moved or was posted: payments, recharges (10011) and issued bills
+(adjustments are bill lines of an open month, so they reach the ledger with their bill). Charges
+not yet billed are not in the ledger; they are derived from the usage when
 asked (`balance`), so a late or re-imported CDR can never leave a stale charge behind.
 
 - Postpaid (后付费): balance = credits − issued bills. A bill for month M is due at the end of
@@ -32,7 +33,6 @@ class EntryKind(enum.StrEnum):
     PAYMENT = "payment"  # 缴费: pays bills
     RECHARGE = "recharge"  # 充值 via 10011
     BILL = "bill"  # an issued bill, posted as a debit
-    ADJUSTMENT = "adjustment"  # a credit (or debit) agreed by customer care
 
 
 @attrs.frozen
@@ -105,7 +105,7 @@ def settle(bills: Sequence[tuple[str, Money]], paid_in: Money) -> tuple[Settleme
 
     Args:
         bills: (bill id, total) in issue order.
-        paid_in: all credits on the account (payments, recharges, adjustments).
+        paid_in: all credits on the account (payments, recharges).
     """
     left = paid_in
     out = []

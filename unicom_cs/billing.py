@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
 import attrs
 
@@ -106,19 +107,36 @@ def month_terms(
     return Terms.of(plan or catalog.plan(sub.plan_id), sub.option_for(month), packs, carry_in_bytes)
 
 
+# The charges that count towards an auto-upgrade: the plan's fee and its domestic overage.
+UPGRADE_BASIS: Final = frozenset(
+    {
+        LineCode.MONTHLY_FEE,
+        LineCode.VOICE,
+        LineCode.VIDEO,
+        LineCode.SMS,
+        LineCode.MMS,
+        LineCode.DATA,
+        LineCode.DATA_CAP,
+    }
+)
+
+
 def _rate_with_upgrades(
     records: list[UsageRecord], terms: Terms, catalog: Catalog
 ) -> tuple[Rating, tuple[str, ...]]:
     rating = rate_usage(records, terms, catalog)
     path: list[str] = []
-    while terms.plan.upgrade_to is not None:
-        spent = total(round_line(c.amount) for c in rating.charges)
+    seen = {terms.plan.id}
+    while terms.plan.upgrade_to is not None and terms.plan.upgrade_to not in seen:
+        # "monthly fee plus overage" (tariff rules §3): roaming, packs and adjustments aside
+        spent = total(round_line(c.amount) for c in rating.charges if c.code in UPGRADE_BASIS)
         nxt = Terms.of(
             catalog.plan(terms.plan.upgrade_to), terms.option, terms.packs, terms.carry_in_bytes
         )
         if spent < nxt.fee:
             break
-        path.append(f"{terms.plan.id} (fee and usage {spent} reached {nxt.fee})")
+        seen.add(nxt.plan.id)
+        path.append(f"{terms.plan.id} (fee and overage {spent} reached {nxt.fee})")
         terms = nxt
         rating = rate_usage(records, terms, catalog)
     return rating, tuple(path)

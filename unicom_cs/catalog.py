@@ -22,7 +22,7 @@ import attrs
 
 from unicom_cs.errors import CatalogError, InvalidValue, NotFound, RowError
 from unicom_cs.money import ZERO, D, Money
-from unicom_cs.number import LineKind
+from unicom_cs.number import COUNTRY_CODES, LineKind
 
 KB: Final = 1024
 MB: Final = 1024 * KB
@@ -178,11 +178,18 @@ class Catalog:
         return self.roaming[self.default_zone]
 
     def merged(self, other: Catalog) -> Catalog:
-        """This catalog with `other`'s entries added; an entry with the same id is replaced."""
+        """This catalog with `other`'s entries added; an entry with the same id is replaced,
+        and a country listed by one of `other`'s roaming zones leaves the zone it was in."""
+        claimed = frozenset().union(*(z.countries for z in other.roaming.values()))
+        kept = {
+            zid: attrs.evolve(zone, countries=zone.countries - claimed)
+            for zid, zone in self.roaming.items()
+            if zid not in other.roaming
+        }
         return Catalog(
             plans={**self.plans, **other.plans},
             packs={**self.packs, **other.packs},
-            roaming={**self.roaming, **other.roaming},
+            roaming={**kept, **other.roaming},
             default_zone=other.default_zone or self.default_zone,
             free_numbers=self.free_numbers | other.free_numbers,
             roaming_free_numbers=self.roaming_free_numbers | other.roaming_free_numbers,
@@ -416,7 +423,7 @@ _ZONE_MONEY = ("voice_local", "voice_to_china", "voice_receive", "sms_to_china",
 
 def _countries(value: Any) -> frozenset[str]:
     if not isinstance(value, list) or not all(
-        isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) and c != "CN" for c in value
+        isinstance(c, str) and c in COUNTRY_CODES and c != "CN" for c in value
     ):
         raise InvalidValue("countries", value, "expected ISO 3166-1 alpha-2 codes other than CN")
     return frozenset(value)
@@ -518,8 +525,21 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     default_zone = r.get(doc, "catalog", "default_roaming_zone", _ident)
     known_plans = {**(base.plans if base else {}), **plans}
     for i, plan in enumerate(plans.values()):
-        if plan.upgrade_to is not None and plan.upgrade_to not in known_plans:
+        target = known_plans.get(plan.upgrade_to) if plan.upgrade_to is not None else None
+        if plan.upgrade_to is not None and target is None:
             r.fail(f"plan[{i}].upgrade_to", f"no plan {plan.upgrade_to!r} in the catalog")
+        elif target is not None and target.monthly_fee <= plan.monthly_fee:
+            # An upgrade goes to a dearer tier: this also rules out loops (a → b → a).
+            r.fail(
+                f"plan[{i}].upgrade_to",
+                f"{target.id} costs {target.monthly_fee}, not more than {plan.monthly_fee}",
+            )
+    owner: dict[str, str] = {}
+    for i, zone in enumerate(zones.values()):
+        for country in sorted(zone.countries):
+            if country in owner:
+                r.fail(f"roaming_zone[{i}].countries", f"{country} is already in {owner[country]}")
+            owner[country] = zone.id
     known_zones = {**(base.roaming if base else {}), **zones}
     if default_zone is not None and default_zone not in known_zones:
         r.fail("catalog.default_roaming_zone", f"no roaming zone {default_zone!r}")

@@ -115,3 +115,11 @@ class StoreError(UnicomError):
 
     def message(self) -> str:
         return f"store {self.location}: {self.reason}"
+
+
+@attrs.define(eq=False)
+class NotInitialised(UnicomError):
+    """The store holds no catalog yet."""
+
+    def message(self) -> str:
+        return "the store is not initialised: run `ucs init` first"

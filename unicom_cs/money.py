@@ -103,6 +103,10 @@ class Money:
             raise InvalidValue("amount", str(self.amount), "not a whole number of fen")
         return int(scaled)
 
+    def __format__(self, spec: str) -> str:
+        """Format specs apply to the printed amount: ``f"{m:>10}"``."""
+        return format(str(self), spec)
+
     def __str__(self) -> str:
         """Two decimals for whole-fen amounts (bill lines); full precision otherwise (rates)."""
         amount = self.amount.copy_abs() if self.amount.is_zero() else self.amount  # no "-0.00"

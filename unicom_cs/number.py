@@ -59,6 +59,10 @@ PROVINCES: Final[dict[str, str]] = {
     "Macau": "CN-MO",
 }
 PROVINCE_CODES: Final = frozenset(PROVINCES.values())
+# For a mainland line, Hong Kong, Macau and Taiwan are international roaming (港澳台漫游).
+ROAMING_REGIONS: Final = {"CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW"}
+# ISO 3166-1 alpha-2 codes, from the numbering-plan data ("001" is not a country).
+COUNTRY_CODES: Final = frozenset(r for r in phonenumbers.SUPPORTED_REGIONS if r.isalpha())
 
 _MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})$")
 _FIXED = re.compile(r"^(?:\+?86)?(0\d{9,11})$")
@@ -140,6 +144,23 @@ def normalize(number: str, kind: LineKind = LineKind.MOBILE) -> str:
     if _BROADBAND.match(raw):
         return raw.upper()
     raise InvalidValue("broadband account", number, "expected letters then digits, e.g. KD0108888")
+
+
+@lru_cache(maxsize=65536)
+def usage_number(number: str) -> str:
+    """The line a usage record names: a mobile number, or a fixed line (0 + area code + number).
+
+    Raises:
+        InvalidValue: neither.
+    """
+    try:
+        return normalize(number, LineKind.MOBILE)
+    except InvalidValue:
+        pass
+    try:
+        return normalize(number, LineKind.FIXED)
+    except InvalidValue:
+        raise InvalidValue("number", number, "not a valid mobile or fixed-line number") from None
 
 
 def canonical(number: str) -> str:

@@ -246,22 +246,27 @@ class _DataMeter:
 
 
 class _DayPacks:
-    """Roaming data day packs: a pack of `mb` for `fee`, renewed up to `max` times a Beijing day."""
+    """Roaming data day packs: a pack of the zone's size for its fee, bought as data is used,
+    at most `most` packs a Beijing day whatever the zones (16 × 5 yuan = the 80-yuan daily cap);
+    then data is off until the next day."""
 
     def __init__(self) -> None:
-        self.used_kb: dict[tuple[str, date], int] = {}
-        self.packs: dict[tuple[str, date], int] = {}
+        self.used_kb: dict[tuple[str, date], int] = {}  # per zone and day
+        self.packs: dict[tuple[str, date], int] = {}  # per zone and day
+        self.day_packs: dict[date, int] = {}  # per day, all zones
 
     def take(self, zone_id: str, day: date, kb: int, pack_kb: int, most: int) -> tuple[int, int]:
         """(KB served, packs newly bought)."""
         key = (zone_id, day)
         used = self.used_kb.get(key, 0)
-        served = max(0, min(kb, most * pack_kb - used))
+        held = self.packs.get(key, 0)
+        can_hold = held + max(0, most - self.day_packs.get(day, 0))
+        served = max(0, min(kb, can_hold * pack_kb - used))
         used += served
-        packs = -(-used // pack_kb)
-        new = packs - self.packs.get(key, 0)
+        new = -(-used // pack_kb) - held
         self.used_kb[key] = used
-        self.packs[key] = packs
+        self.packs[key] = held + new
+        self.day_packs[day] = self.day_packs.get(day, 0) + new
         return served, new
 
 

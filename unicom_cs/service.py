@@ -26,14 +26,21 @@ from unicom_cs.account import (
 )
 from unicom_cs.billing import Adjustment, Bill, bill_id, compose_bill, issue
 from unicom_cs.catalog import Catalog, FirstMonth, default_catalog, parse_catalog
-from unicom_cs.errors import BatchRejected, Conflict, InvalidValue, NotFound, RowError
-from unicom_cs.money import Money, total
+from unicom_cs.errors import (
+    BatchRejected,
+    Conflict,
+    InvalidValue,
+    NotFound,
+    NotInitialised,
+    RowError,
+)
+from unicom_cs.money import Money, round_line, total
 from unicom_cs.number import canonical
 from unicom_cs.period import Month, as_instant, months_between
 from unicom_cs.ports import Store
 from unicom_cs.rating import RatedRecord
 from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
-from unicom_cs.usage import ParsedCdrs, UsageRecord
+from unicom_cs.usage import ParsedCdrs, UsageRecord, format_row
 
 BUNDLED = "<bundled catalog>"
 
@@ -56,7 +63,7 @@ def load_catalog(store: Store) -> Catalog:
     """The store's catalog: every loaded source, later sources replacing entries by id."""
     sources = store.catalog_sources()
     if not sources:
-        raise NotFound("store", "(no catalog: run `ucs init` first)")
+        raise NotInitialised()
     catalog = Catalog()
     for name, text in sources:
         catalog = catalog.merged(
@@ -142,12 +149,14 @@ def get_account(store: Store, account_id: str) -> Account:
     return account
 
 
-def add_pack(store: Store, msisdn: str, pack_id: str, month: Month) -> Subscriber:
-    """Put a data pack on a line for a month (one pack of a group a month).
+def add_pack(store: Store, msisdn: str, pack_id: str, month: Month, now: datetime) -> Subscriber:
+    """Put a data pack on a line for this month (immediate, LJKT…) or a later one (KT…).
 
     Raises:
-        Conflict: the month's bill is issued, or the line already has a pack of the group.
+        Conflict: a past month, or the line already has a pack of the group that month.
     """
+    if month < Month.of(as_instant(now)):
+        raise Conflict("month", str(month), "is past: a pack takes effect this month or later")
     with store.transaction():
         sub = get_line(store, msisdn)
         if store.get_bill(sub.msisdn, month) is not None:
@@ -163,9 +172,10 @@ def add_pack(store: Store, msisdn: str, pack_id: str, month: Month) -> Subscribe
 @attrs.frozen
 class ImportReport:
     source: str
-    rows: int
+    rows: int  # = imported + already_imported + repeated + len(rejected)
     imported: int
-    already_imported: int
+    already_imported: int  # stored before, with the same content
+    repeated: int  # rows repeating an earlier row of the same file exactly
     rejected: tuple[RowError, ...]
 
 
@@ -192,40 +202,41 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
         stored = store.usage_by_ids([r.id for r in parsed.records])
         lines: dict[str, Subscriber | None] = {}
         issued: dict[str, list[Month]] = {}
+
+        def reject(i: int, rec: UsageRecord, reason: str) -> None:
+            errors.append(RowError(parsed.where(i), reason, format_row(rec)))
+
         for i, rec in enumerate(parsed.records):
-            where = parsed.where(i)
             old = stored.get(rec.id)
             if old is not None:
                 if old == rec:
                     already += 1
                 else:
-                    errors.append(
-                        RowError(where, f"id {rec.id!r} is already stored with other content")
-                    )
+                    reject(i, rec, f"id {rec.id!r} is already stored with other content")
                 continue
             if rec.msisdn not in lines:
                 lines[rec.msisdn] = store.get_subscriber(rec.msisdn)
             sub = lines[rec.msisdn]
             if sub is None:
-                errors.append(RowError(where, f"unknown number {rec.msisdn}"))
+                reject(i, rec, f"unknown number {rec.msisdn}")
                 continue
             if rec.start < sub.active_from:
-                errors.append(RowError(where, f"before the line was activated on {sub.activated}"))
+                reject(i, rec, f"before the line was activated on {sub.activated}")
                 continue
             if sub.msisdn not in issued:
                 issued[sub.msisdn] = sorted(m for _, m in store.issued_months([sub.msisdn]))
             closed = next((m for m in issued[sub.msisdn] if m.contains(rec.start)), None)
             if closed is not None:
-                errors.append(
-                    RowError(where, f"the {closed} bill of {sub.msisdn} is already issued")
-                )
+                reject(i, rec, f"the {closed} bill of {sub.msisdn} is already issued")
                 continue
             fresh.append(rec)
         errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1].lstrip("#")))
         if errors and not skip_bad:
             raise BatchRejected(parsed.source, tuple(errors))
         store.add_usage(fresh)
-    return ImportReport(parsed.source, parsed.rows, len(fresh), already, tuple(errors))
+    return ImportReport(
+        parsed.source, parsed.rows, len(fresh), already, parsed.duplicates, tuple(errors)
+    )
 
 
 def list_usage(store: Store, msisdn: str, month: Month) -> list[UsageRecord]:
@@ -315,17 +326,24 @@ class RunResult:
 
 
 def run_bills(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
+    """Check the month can be billed, then issue its bills lazily (see `_issue_all`).
+
+    Raises:
+        Conflict: the month has not ended at `now` (raised here, before any bill).
+    """
+    now = as_instant(now)
+    if now < month.end:
+        raise Conflict("month", str(month), f"has not ended (now is {now.isoformat()})")
+    return _issue_all(store, month, now)
+
+
+def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
     """Issue `month`'s bill for every line, one line per transaction, streaming.
 
     Each issued bill is posted to its account's ledger as a debit. Lines activated after the
     month, and lines whose bill is already issued, are skipped: a bill run can be repeated.
 
-    Raises:
-        Conflict: the month has not ended at `now`.
     """
-    now = as_instant(now)
-    if now < month.end:
-        raise Conflict("month", str(month), f"has not ended (now is {now.isoformat()})")
     catalog = load_catalog(store)
     for sub in list(store.subscribers()):
         if month < sub.first_billed_month:
@@ -363,6 +381,8 @@ def adjust(
     """
     if amount.is_zero() or not reason.strip():
         raise InvalidValue("adjustment", str(amount), "needs a non-zero amount and a reason")
+    if amount.amount != round_line(amount).amount:
+        raise InvalidValue("adjustment", str(amount), "must be a whole number of fen")
     with store.transaction():
         sub = get_line(store, msisdn)
         if store.get_bill(sub.msisdn, month) is not None:

@@ -475,7 +475,7 @@ def ledger_entries(account_id: str | None = None) -> SearchStrategy[LedgerEntry]
     def draw_entry(draw: st.DrawFn) -> LedgerEntry:
         kind = draw(st.sampled_from(EntryKind))
         amount = draw(money("0.01", "5000"))
-        if kind is EntryKind.BILL or (kind is EntryKind.ADJUSTMENT and draw(st.booleans())):
+        if kind is EntryKind.BILL:
             amount = -amount
         return LedgerEntry(
             id=f"{kind.value}-{draw(st.integers(1, 9999))}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import enum
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Final
@@ -18,7 +17,7 @@ from typing import Final
 import attrs
 
 from unicom_cs.errors import InvalidValue, RowError
-from unicom_cs.number import PROVINCE_CODES, normalize
+from unicom_cs.number import COUNTRY_CODES, PROVINCE_CODES, ROAMING_REGIONS, usage_number
 from unicom_cs.period import SHANGHAI
 
 COLUMNS: Final = (
@@ -32,7 +31,6 @@ COLUMNS: Final = (
     "peer",
     "location",
 )
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _MAX_DURATION_S: Final = 7 * 24 * 3600
 _MAX_BYTES: Final = 1 << 50
 
@@ -76,11 +74,15 @@ class UsageRecord:
 def check_location(text: str) -> str:
     """A CDR location: a province code (CN-BJ), "CN", or a country code (JP).
 
+    Hong Kong, Macau and Taiwan are roaming for a mainland line: CN-HK is read as HK.
+
     Raises:
         InvalidValue: anything else.
     """
     loc = text.strip().upper() or "CN"
-    if loc == "CN" or loc in PROVINCE_CODES or (_COUNTRY.match(loc) and loc != "CN"):
+    if loc in ROAMING_REGIONS:
+        return ROAMING_REGIONS[loc]
+    if loc == "CN" or loc in PROVINCE_CODES or loc in COUNTRY_CODES:
         return loc
     raise InvalidValue(
         "location", text, "expected a province code such as CN-BJ or a country code such as JP"
@@ -116,7 +118,7 @@ def _start(text: str) -> datetime:
 
 _SERVICES: Final = {s.value: s for s in Service}
 # The common locations, already checked: a dict hit instead of a regex per record.
-_LOCATIONS: Final = {code: code for code in (*PROVINCE_CODES, "CN")}
+_LOCATIONS: Final = {code: code for code in (*PROVINCE_CODES, "CN") if code not in ROAMING_REGIONS}
 _DIRECTIONS: Final = {d.value: d for d in Direction}
 
 
@@ -139,7 +141,7 @@ def parse_row(cells: Sequence[str]) -> UsageRecord:
     timed = service is Service.VOICE or service is Service.VIDEO
     return UsageRecord(
         id=rid,
-        msisdn=normalize(msisdn),
+        msisdn=usage_number(msisdn),
         service=service,
         direction=direction,
         start=_start(start),
@@ -158,6 +160,7 @@ class ParsedCdrs:
     errors: tuple[RowError, ...]
     rows: int  # data rows read, good and bad
     lines: tuple[int, ...] = ()  # the line each record was read from
+    duplicates: int = 0  # rows that repeat an earlier row of the file exactly
 
     def where(self, i: int) -> str:
         return f"{self.source}:{self.lines[i]}" if self.lines else f"{self.source}:#{i + 1}"
@@ -209,15 +212,21 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
     in_order = index == list(range(len(COLUMNS)))
     width = len(header)
     seen: dict[str, tuple[int, UsageRecord]] = {}
-    rows = 0
+    rows = duplicates = 0
     body = lines[1:]
     reader = csv.reader(line for _, line in body)
+    last = 0
     for cells in reader:
+        row_start, last = last, reader.line_num  # the row's lines: body[row_start:last]
+        spans_lines = last != row_start + 1  # a quoted field held a line break
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # a blank line
         rows += 1
-        n, line = body[reader.line_num - 1]
+        n, line = body[row_start]
         where = f"{source}:{n}"
+        if spans_lines:
+            errors.append(RowError(where, "a quoted field spans several lines", line))
+            continue
         if len(cells) != width:
             errors.append(RowError(where, f"expected {width} fields, found {len(cells)}", line))
             continue
@@ -229,7 +238,9 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
         first = seen.get(record.id)
         if first is None:
             seen[record.id] = (n, record)
-        elif first[1] != record:
+        elif first[1] == record:
+            duplicates += 1
+        else:
             errors.append(
                 RowError(
                     where, f"id {record.id!r} repeats line {first[0]} with other content", line
@@ -241,27 +252,30 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
         errors=tuple(errors),
         rows=rows,
         lines=tuple(n for n, _ in seen.values()),
+        duplicates=duplicates,
         source=source,
     )
 
 
+def format_row(r: UsageRecord) -> str:
+    """One record as a CDR CSV row (without the line end)."""
+    cells = [
+        r.id,
+        r.msisdn,
+        r.service.value,
+        r.direction.value,
+        r.start.isoformat(),
+        str(r.duration_s),
+        str(r.bytes),
+        r.peer,
+        r.location,
+    ]
+    return ",".join(_quote(c) for c in cells)
+
+
 def format_cdrs(records: Iterable[UsageRecord]) -> str:
     """Records as CDR CSV text (the inverse of `parse_cdrs`), times in ISO 8601 with offset."""
-    out = [",".join(COLUMNS)]
-    for r in records:
-        cells = [
-            r.id,
-            r.msisdn,
-            r.service.value,
-            r.direction.value,
-            r.start.isoformat(),
-            str(r.duration_s),
-            str(r.bytes),
-            r.peer,
-            r.location,
-        ]
-        out.append(",".join(_quote(c) for c in cells))
-    return "\n".join(out) + "\n"
+    return "\n".join([",".join(COLUMNS), *(format_row(r) for r in records)]) + "\n"
 
 
 def _quote(cell: str) -> str:

@@ -153,14 +153,22 @@ def tariff_show(env: Env, plan_id: str, as_json: bool) -> None:
     _print_tree(unstructure(entry))
 
 
-def _print_tree(data: Any, indent: int = 0) -> None:
+def _print_tree(data: dict[str, Any], indent: int = 0) -> None:
+    """Nested fields, leaving out those that are unset (0, empty, false)."""
     for key, value in data.items():
         if isinstance(value, dict):
-            click.echo(" " * indent + f"{key}:")
-            _print_tree(value, indent + 2)
-        elif value not in (None, "", [], False) or key in ("monthly_fee",):
+            if any(_is_set(v) for v in value.values()):
+                click.echo(" " * indent + f"{key}:")
+                _print_tree(value, indent + 2)
+        elif _is_set(value) or key == "monthly_fee":
             shown = ", ".join(map(str, value)) if isinstance(value, list) else value
             click.echo(" " * indent + f"{key}: {shown}")
+
+
+def _is_set(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_is_set(v) for v in value.values())
+    return value not in (None, "", [], False, 0, "0.00")
 
 
 @tariff.command("load")
@@ -302,13 +310,13 @@ def subscriber_list(env: Env, as_json: bool) -> None:
 @subscriber.command("pack")
 @click.argument("number")
 @click.argument("pack_id")
-@click.option("--month", type=MONTH, required=True, help="The month the pack is for.")
+@click.option("--month", type=MONTH, required=True, help="This month (immediate) or a later one.")
 @pass_env
 def subscriber_pack(env: Env, number: str, pack_id: str, month: Month) -> None:
     """Put data pack PACK_ID on a line for a month (one pack of a group a month)."""
     from unicom_cs import service
 
-    sub = service.add_pack(env.store(), number, pack_id, month)
+    sub = service.add_pack(env.store(), number, pack_id, month, env.now)
     click.echo(f"line {sub.msisdn}: {pack_id} for {month}")
 
 
@@ -349,7 +357,8 @@ def usage_import(env: Env, file: Path, rejects: Path | None) -> None:
         _write_rejects(rejects, report.rejected)
     click.echo(
         f"{file}: {report.rows} row(s): {report.imported} imported, "
-        f"{report.already_imported} already imported, {len(report.rejected)} rejected"
+        f"{report.already_imported} already imported, {report.repeated} repeated in the file, "
+        f"{len(report.rejected)} rejected"
         + (f" (written to {rejects})" if report.rejected and rejects else "")
     )
     for err in report.rejected:
@@ -493,7 +502,7 @@ def bill_show(
     from unicom_cs.money import total
 
     if (number is None) == (account_id is None):
-        raise click.UsageError("give a NUMBER or --account, not both")
+        raise click.UsageError("give either a NUMBER or --account ACCOUNT")
     store, now = env.store(), env.now
     if account_id is not None:
         bills = service.account_bills(store, account_id, now, month)
@@ -603,7 +612,11 @@ def bill_run(env: Env, month: Month, as_json: bool) -> None:
 @click.option("--reason", required=True, help="Why (shown on the bill).")
 @pass_env
 def bill_adjust(env: Env, number: str, amount: Money, month: Month, reason: str) -> None:
-    """Post an adjustment to a line's open month: negative AMOUNT is a credit (use -- -5.00)."""
+    """Post an adjustment to a line's open month; a negative AMOUNT is a credit.
+
+    Put the options first and a negative amount after `--`:
+    ucs bill adjust 18612345678 --month 2026-11 --reason "dropped calls" -- -5.00
+    """
     from unicom_cs import service
 
     adj = service.adjust(env.store(), number, month, amount, reason, env.now)

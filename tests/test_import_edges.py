@@ -1,0 +1,99 @@
+"""Edge cases of CDR import, packs and adjustments found in review."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from unicom_cs import service
+from unicom_cs.errors import Conflict, InvalidValue
+from unicom_cs.money import Money
+from unicom_cs.period import SHANGHAI, Month
+from unicom_cs.store.memory import MemoryStore
+from unicom_cs.usage import COLUMNS, parse_cdrs
+
+NOW = datetime(2026, 11, 25, 10, tzinfo=SHANGHAI)
+
+
+def cdrs(*rows: str) -> bytes:
+    return (",".join(COLUMNS) + "\n" + "".join(r + "\n" for r in rows)).encode()
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    s = MemoryStore()
+    service.init_store(s)
+    service.add_line(s, "18612345678", "4g-56", date(2026, 9, 1))
+    service.add_line(s, "01062345678", "fixed-basic", date(2026, 9, 1))
+    return s
+
+
+def test_the_counts_of_an_import_add_up_to_its_rows(store: MemoryStore) -> None:
+    row = "a,18612345678,sms,out,2026-11-02T10:00:00,,,13800138000,CN-BJ"
+    first = service.import_usage(store, parse_cdrs(cdrs(row), "one.csv"))
+    report = service.import_usage(
+        store,
+        parse_cdrs(
+            cdrs(
+                row,
+                "b,18612345678,sms,out,2026-11-02T11:00:00,,,1,CN-BJ",
+                "b,18612345678,sms,out,2026-11-02T11:00:00,,,1,CN-BJ",
+                "c,13012345678,sms,out,2026-11-02T11:00:00,,,1,CN-BJ",
+            ),
+            "f.csv",
+        ),
+        skip_bad=True,
+    )
+    assert first.imported == 1
+    assert (report.rows, report.imported, report.already_imported, report.repeated) == (4, 1, 1, 1)
+    assert len(report.rejected) == 1
+    assert report.rows == (
+        report.imported + report.already_imported + report.repeated + len(report.rejected)
+    )
+    # a row rejected by the store checks keeps its content for the rejects file
+    assert report.rejected[0].where == "f.csv:5"
+    assert report.rejected[0].text.startswith("c,13012345678,sms,out,")
+
+
+def test_a_fixed_line_s_calls_can_be_imported(store: MemoryStore) -> None:
+    report = service.import_usage(
+        store,
+        parse_cdrs(cdrs("f,01062345678,voice,out,2026-11-02T10:00:00,125,,13800138000,CN-BJ")),
+    )
+    assert report.imported == 1
+    bill, _ = service.bill_for(store, "010-62345678", NOW)
+    assert str(bill.total) == "20.30"  # rent 20.00 + 3 minutes × 0.10
+
+
+def test_a_quoted_field_with_a_line_break_is_a_bad_row() -> None:
+    parsed = parse_cdrs(
+        cdrs('a,18612345678,sms,out,2026-11-02T10:00:00,,,"100\n10",CN-BJ'), "m.csv"
+    )
+    assert [(e.where, e.reason) for e in parsed.errors] == [
+        ("m.csv:2", "a quoted field spans several lines")
+    ]
+
+
+def test_an_unknown_country_code_is_a_bad_row() -> None:
+    parsed = parse_cdrs(cdrs("a,18612345678,sms,out,2026-11-02T10:00:00,,,1,XX"), "x.csv")
+    assert "invalid location 'XX'" in parsed.errors[0].reason
+
+
+def test_a_pack_cannot_be_ordered_for_a_past_month(store: MemoryStore) -> None:
+    with pytest.raises(Conflict, match="is past"):
+        service.add_pack(store, "18612345678", "3g-pack-20", Month(2026, 10), NOW)
+    sub = service.add_pack(store, "18612345678", "3g-pack-20", Month(2026, 11), NOW)
+    assert sub.packs_for(Month(2026, 11)) == ("3g-pack-20",)
+
+
+def test_an_adjustment_is_a_whole_number_of_fen(store: MemoryStore) -> None:
+    with pytest.raises(InvalidValue, match="whole number of fen"):
+        service.adjust(store, "18612345678", Month(2026, 11), Money("-0.005"), "goodwill", NOW)
+    adj = service.adjust(store, "18612345678", Month(2026, 11), Money("-5"), "goodwill", NOW)
+    bill, _ = service.bill_for(store, "18612345678", NOW)
+    assert str(bill.total) == "51.00" and adj.amount == Money(-5)
+
+
+def test_money_takes_format_specs() -> None:
+    assert f"{Money('5'):>8}" == "    5.00"
