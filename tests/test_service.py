@@ -168,7 +168,7 @@ BAD_FILE = [
     "x1,13112345678,voice,out,2026-10-05T09:00:00,60,,1,CN",  # 3: unknown number
     f"x2,{B},voice,out,2026-07-31T23:59:59,60,,1,CN",  # 4: before activation (1 August)
     f"old1,{A},sms,out,2026-09-15T10:00:00,,,2,CN",  # 5: stored with other content
-    f"x3,{A},voice,out,2026-09-20T09:00:00,60,,1,CN",  # 6: September's bill is issued
+    f"x3,{A},voice,out,2026-09-20T09:00:00,60,,1,CN",  # 6: September is billed: closed
     GOOD_B,  # 7
     f"x4,{A},voice,out,2026-10-32T09:00:00,60,,1,CN",  # 8: not a date
 ]
@@ -187,7 +187,7 @@ def test_a_file_with_bad_rows_is_rejected_whole_and_changes_nothing(
     assert "unknown number" in errors["oct.csv:3"]
     assert "before the line was activated" in errors["oct.csv:4"]
     assert "other content" in errors["oct.csv:5"]
-    assert "already issued" in errors["oct.csv:6"]
+    assert "billed up to 2026-09: that period is closed" in errors["oct.csv:6"]
     assert "start" in errors["oct.csv:8"]
     assert snapshot(store, BAD_IDS) == before
     assert raw_state(store) == raw
@@ -256,8 +256,13 @@ def test_a_bill_run_issues_each_line_once_and_can_be_repeated(lines: Store) -> N
         B: (None, "already issued"),
     }
     assert lines.get_bill(A, Month(2026, 10)) == bill_a
+    # A joined on 10 September and September was never billed: the run issues it first
+    assert [b.month for b in first[A].earlier] == [Month(2026, 9)]
     acc = bill_a.account_id
-    assert [(e.kind, e.amount) for e in lines.entries(acc)] == [(EntryKind.BILL, Money("-46.00"))]
+    assert [(e.kind, e.amount, e.ref) for e in lines.entries(acc)] == [
+        (EntryKind.BILL, Money("-46.00"), f"{A}-202609"),
+        (EntryKind.BILL, Money("-46.00"), f"{A}-202610"),
+    ]
 
 
 def test_a_bill_run_skips_lines_not_yet_active(lines: Store) -> None:

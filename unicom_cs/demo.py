@@ -32,8 +32,8 @@ class DemoLine:
 
 
 def demo_lines(month: Month) -> tuple[DemoLine, ...]:
-    """Demo customers whose lines were activated before `month` (so it is billed in full)."""
-    before = month.shift(-3).first_day
+    """Demo customers whose lines were activated on the 1st of `month` (billed in full)."""
+    before = month.first_day
     return (
         DemoLine("18612345678", "4g-76", before, name="Li Wei", account_id="ACC-LIWEI"),
         DemoLine(

@@ -183,9 +183,9 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
     """Import parsed CDRs, checking them against the store.
 
     Beyond the file's own problems, a row is bad if its number is unknown, it is dated before
-    the line's activation or in a month whose bill is issued, or its id is already stored with
-    other content. A row already stored with the same content is skipped: importing a file
-    twice changes nothing.
+    the line's activation or in a billing period already closed (up to the line's latest issued
+    bill), or its id is already stored with other content. A row already stored with the same
+    content is skipped: importing a file twice changes nothing.
 
     Args:
         parsed: `usage.parse_cdrs` of the file.
@@ -201,7 +201,7 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
     with store.transaction():
         stored = store.usage_by_ids([r.id for r in parsed.records])
         lines: dict[str, Subscriber | None] = {}
-        issued: dict[str, list[Month]] = {}
+        latest: dict[str, Month | None] = {}
 
         def reject(i: int, rec: UsageRecord, reason: str) -> None:
             errors.append(RowError(parsed.where(i), reason, format_row(rec)))
@@ -223,11 +223,12 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
             if rec.start < sub.active_from:
                 reject(i, rec, f"before the line was activated on {sub.activated}")
                 continue
-            if sub.msisdn not in issued:
-                issued[sub.msisdn] = sorted(m for _, m in store.issued_months([sub.msisdn]))
-            closed = next((m for m in issued[sub.msisdn] if m.contains(rec.start)), None)
-            if closed is not None:
-                reject(i, rec, f"the {closed} bill of {sub.msisdn} is already issued")
+            if sub.msisdn not in latest:
+                closed = [m for _, m in store.issued_months([sub.msisdn])]
+                latest[sub.msisdn] = max(closed) if closed else None
+            last_issued = latest[sub.msisdn]
+            if last_issued is not None and rec.start < last_issued.end:
+                reject(i, rec, f"{sub.msisdn} is billed up to {last_issued}: that period is closed")
                 continue
             fresh.append(rec)
         errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1].lstrip("#")))
@@ -247,34 +248,56 @@ def list_usage(store: Store, msisdn: str, month: Month) -> list[UsageRecord]:
 # ---------------------------------------------------------------- bills
 
 
-def _carry_in(store: Store, sub: Subscriber, month: Month, catalog: Catalog) -> int:
-    """Unused data carried into `month`: last month's carry-out, composed if not issued."""
-    if month <= sub.first_billed_month:
-        return 0
-    prev = month.previous()
-    issued = store.get_bill(sub.msisdn, prev)
-    if issued is not None:
-        return issued.carry_out_bytes
+def _needs_carry(sub: Subscriber, month: Month, catalog: Catalog) -> bool:
+    """Whether `month` can leave data to carry: a rollover plan, or a data pack that month."""
     plan = catalog.plan(sub.plan_id)
-    if not (plan.data is not None and plan.data.rollover) and not sub.packs_for(prev):
-        return 0
-    bill, _ = _compose(store, sub, prev, catalog, None)
-    return bill.carry_out_bytes
+    return (plan.data is not None and plan.data.rollover) or bool(sub.packs_for(month))
 
 
-def _compose(
-    store: Store, sub: Subscriber, month: Month, catalog: Catalog, as_of: datetime | None
-) -> tuple[Bill, tuple[RatedRecord, ...]]:
-    records = store.usage(sub.msisdn, month.start, month.end)
-    return compose_bill(
-        sub,
-        month,
-        records,
-        catalog,
-        carry_in_bytes=_carry_in(store, sub, month, catalog),
-        adjustments=store.adjustments(sub.msisdn, month),
-        as_of=as_of,
-    )
+def _compose_pending(
+    store: Store,
+    sub: Subscriber,
+    catalog: Catalog,
+    last: Month,
+    now: datetime,
+    *,
+    every: bool = False,
+) -> list[tuple[Bill, tuple[RatedRecord, ...]]]:
+    """Compose `sub`'s months after its latest bill issued before `last`, up to `last`.
+
+    Months are composed in order, each month's unused data carried into the next, so the work
+    is linear in the number of open months (no recursion). Months before `last` are composed
+    only when `every` is set or their carry-out matters; the current month is composed up to
+    `now`.
+
+    Returns:
+        (bill, rated records) for each month composed, `last` included, oldest first.
+    """
+    issued = sorted(m for _, m in store.issued_months([sub.msisdn]) if m < last)
+    carry = 0
+    first = sub.first_billed_month
+    if issued:
+        latest = store.get_bill(sub.msisdn, issued[-1])
+        assert latest is not None
+        first, carry = issued[-1].next(), latest.carry_out_bytes
+    current = Month.of(now)
+    out = []
+    for month in months_between(first, last):
+        if month != last and not every and not _needs_carry(sub, month, catalog):
+            carry = 0
+            continue
+        bill, rated = compose_bill(
+            sub,
+            month,
+            store.usage(sub.msisdn, month.start, month.end),
+            catalog,
+            carry_in_bytes=carry,
+            adjustments=store.adjustments(sub.msisdn, month),
+            as_of=now if month == current else None,
+        )
+        carry = bill.carry_out_bytes
+        out.append((bill, rated))
+    return out
 
 
 def bill_for(
@@ -296,12 +319,12 @@ def bill_for(
     month = month or current
     if month > current:
         raise Conflict("month", str(month), f"has not started (now is {now.isoformat()})")
+    if month < sub.first_billed_month:
+        raise Conflict("line", sub.msisdn, f"not active in {month} (activated {sub.activated})")
     issued = store.get_bill(sub.msisdn, month)
     if issued is not None and not rated:
         return issued, ()
-    bill, records = _compose(
-        store, sub, month, load_catalog(store), now if month == current else None
-    )
+    bill, records = _compose_pending(store, sub, load_catalog(store), month, now)[-1]
     return (issued if issued is not None else bill), records
 
 
@@ -321,15 +344,21 @@ def account_bills(
 @attrs.frozen
 class RunResult:
     msisdn: str
-    bill: Bill | None  # None when skipped
+    bill: Bill | None  # the month's bill; None when skipped
     skipped: str = ""  # why: already issued, not active
+    earlier: tuple[Bill, ...] = ()  # open earlier months, issued first (catch-up)
 
 
 def run_bills(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
-    """Check the month can be billed, then issue its bills lazily (see `_issue_all`).
+    """Issue `month`'s bill for every line, one line per transaction, streaming.
+
+    A line's open earlier months are issued first, oldest first, so bills are always issued in
+    order and each carries the right data into the next. Each issued bill is posted to its
+    account's ledger as a debit. Lines activated after the month, and lines whose bill is
+    already issued, are skipped: a bill run can be repeated.
 
     Raises:
-        Conflict: the month has not ended at `now` (raised here, before any bill).
+        Conflict: the month has not ended at `now` (raised at the call, before any bill).
     """
     now = as_instant(now)
     if now < month.end:
@@ -338,12 +367,6 @@ def run_bills(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
 
 
 def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
-    """Issue `month`'s bill for every line, one line per transaction, streaming.
-
-    Each issued bill is posted to its account's ledger as a debit. Lines activated after the
-    month, and lines whose bill is already issued, are skipped: a bill run can be repeated.
-
-    """
     catalog = load_catalog(store)
     for sub in list(store.subscribers()):
         if month < sub.first_billed_month:
@@ -353,21 +376,24 @@ def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]
             if store.get_bill(sub.msisdn, month) is not None:
                 yield RunResult(sub.msisdn, None, "already issued")
                 continue
-            bill, _ = _compose(store, sub, month, catalog, None)
-            bill = issue(bill, now)
-            store.add_bill(bill)
-            store.add_entry(
-                LedgerEntry(
-                    f"bill-{bill.id}",
-                    bill.account_id,
-                    now,
-                    EntryKind.BILL,
-                    -bill.total,
-                    bill.id,
-                    f"bill {bill.month}",
+            bills = [
+                issue(b, now)
+                for b, _ in _compose_pending(store, sub, catalog, month, now, every=True)
+            ]
+            for bill in bills:
+                store.add_bill(bill)
+                store.add_entry(
+                    LedgerEntry(
+                        f"bill-{bill.id}",
+                        bill.account_id,
+                        now,
+                        EntryKind.BILL,
+                        -bill.total,
+                        bill.id,
+                        f"bill {bill.month}",
+                    )
                 )
-            )
-        yield RunResult(sub.msisdn, bill)
+        yield RunResult(sub.msisdn, bills[-1], earlier=tuple(bills[:-1]))
 
 
 def adjust(
@@ -436,10 +462,9 @@ def account_status(store: Store, account_id: str, now: datetime) -> AccountStatu
     current = Month.of(now)
     unbilled: list[Money] = []
     for sub in subs:
-        for month in months_between(sub.first_billed_month, current):
-            if (sub.msisdn, month) not in issued_keys:
-                bill, _ = _compose(store, sub, month, catalog, now if month == current else None)
-                unbilled.append(bill.total)
+        if current >= sub.first_billed_month:
+            opened = _compose_pending(store, sub, catalog, current, now, every=True)
+            unbilled.extend(b.total for b, _ in opened if (b.msisdn, b.month) not in issued_keys)
     unbilled_total = total(unbilled)
     paid_in = credits(entries)
     billed = total(b.total for b in issued)

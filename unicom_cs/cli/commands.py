@@ -80,7 +80,7 @@ def demo(env: Env, month: Month | None) -> None:
             )
         if line.mode is PaymentMode.PREPAID and not store.entries(f"ACC-{line.number}"):
             service.receive_money(
-                store, line.number, Money(300), EntryKind.RECHARGE, month.start, "demo"
+                store, line.number, Money(500), EntryKind.RECHARGE, month.start, "demo"
             )
     imported = 0
     for line in demo_lines(month):
@@ -92,7 +92,7 @@ def demo(env: Env, month: Month | None) -> None:
                 store, ParsedCdrs(records, (), len(records), source="demo"), skip_bad=True
             )
             imported += report.imported
-    issued = sum(1 for r in service.run_bills(store, month, now) if r.bill is not None)
+    issued = sum(len(r.earlier) + 1 for r in service.run_bills(store, month, now) if r.bill)
     click.echo(
         f"demo store {env.store_location}: {len(demo_lines(month))} lines, "
         f"{imported} usage records imported, {issued} bills issued for {month}\n"
@@ -589,7 +589,7 @@ def bill_run(env: Env, month: Month, as_json: bool) -> None:
             if r.bill is None:
                 skipped += 1
             else:
-                issued.append(r.bill)
+                issued.extend((*r.earlier, r.bill))
     amount = total(b.total for b in issued)
     if as_json:
         emit_json(
