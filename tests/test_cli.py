@@ -280,3 +280,27 @@ def test_a_catalog_file_is_validated_with_key_paths(ucs: Ucs, line: str, tmp_pat
     )
     assert "loaded 1 plan(s)" in ucs("tariff", "load", good).output
     assert json.loads(ucs("tariff", "show", "my-19", "--json").output)["monthly_fee"] == "19.00"
+
+
+def test_a_query_on_a_store_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "store.sqlite3"
+    result = CliRunner().invoke(main, ["--store", str(missing), "subscriber", "list"])
+    assert result.exit_code == 1
+    assert "no store here: run `ucs init`" in result.stderr
+    assert not missing.parent.exists()
+    empty = CliRunner().invoke(main, ["--store", "", "subscriber", "list"])
+    assert empty.exit_code == 2 and "is empty" in empty.stderr
+
+
+def test_an_unwritable_rejects_file_stops_the_import_before_it_stores_anything(
+    ucs: Ucs, line: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "c.csv", HEADER + "a,18612345678,sms,out,2026-11-02T10:00:00,,,1,CN\n")
+    result = ucs("usage", "import", path, "--skip-bad", str(tmp_path / "no" / "r.csv"), code=2)
+    assert "--skip-bad" in result.stderr
+    assert json.loads(ucs("usage", "list", line, "--json").output) == []
+
+
+def test_times_out_of_range_are_bad_arguments(ucs: Ucs, line: str) -> None:
+    result = ucs("--now", "0001-01-01T00:00:00+14:00", "bill", "show", line, code=2)
+    assert "outside the years 1970 to 9000" in result.stderr

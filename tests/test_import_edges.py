@@ -97,3 +97,36 @@ def test_an_adjustment_is_a_whole_number_of_fen(store: MemoryStore) -> None:
 
 def test_money_takes_format_specs() -> None:
     assert f"{Money('5'):>8}" == "    5.00"
+
+
+def test_a_tariff_in_use_cannot_be_redefined_but_a_new_id_can_be_added(store: MemoryStore) -> None:
+    changed = '[[plan]]\nid = "4g-56"\nname = "Dearer"\nmonthly_fee = "99"\nsource = "test"\n'
+    with pytest.raises(Conflict, match=r"4g-56.*in use by 18612345678"):
+        service.add_tariffs(store, changed, "changed.toml")
+    assert service.load_catalog(store).plan("4g-56").monthly_fee == Money(56)
+    fresh = changed.replace('id = "4g-56"', 'id = "4g-56-2027"')
+    assert list(service.add_tariffs(store, fresh, "new.toml").plans) == ["4g-56-2027"]
+
+
+def test_the_store_keeps_the_catalog_it_was_initialised_with() -> None:
+    from unicom_cs.default_catalog import DEFAULT_CATALOG_TOML
+
+    s = MemoryStore()
+    # as if this store had been initialised by a release whose 4g-56 cost 55
+    old = DEFAULT_CATALOG_TOML.replace('monthly_fee = "56"', 'monthly_fee = "55"')
+    s.add_catalog_source(service.BUNDLED, old)
+    assert service.load_catalog(s).plan("4g-56").monthly_fee == Money(55)
+    assert service.init_store(s) is False
+
+
+@pytest.mark.parametrize(
+    ("activated", "ok"), [(date(1989, 12, 31), False), (date(1990, 1, 1), True)]
+)
+def test_activation_dates_are_bounded(activated: date, ok: bool) -> None:
+    s = MemoryStore()
+    service.init_store(s)
+    if ok:
+        service.add_line(s, "18612345678", "4g-56", activated)
+    else:
+        with pytest.raises(InvalidValue, match="outside 1990 to 2999"):
+            service.add_line(s, "18612345678", "4g-56", activated)

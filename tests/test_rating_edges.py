@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unicom_cs.billing import compose_bill
 from unicom_cs.catalog import MB, default_catalog, parse_catalog
@@ -136,3 +139,30 @@ def test_fixed_line_calls_are_rated_at_the_fixed_line_rate() -> None:
     )
     bill, _ = compose_bill(fixed, OCT, [call], CATALOG)
     assert amounts(bill.lines) == {"monthly-fee": "20.00", "voice": "0.30"}
+
+
+@settings(max_examples=60)
+@given(
+    plan=st.sampled_from(["3g-card-80", "3g-card-150", "3g-card-200"]),
+    joined=st.integers(1, 28),
+    sessions=st.lists(st.integers(0, 3000), min_size=1, max_size=8),
+    messages=st.integers(0, 300),
+)
+def test_an_auto_upgrade_never_raises_a_data_card_bill(
+    plan: str, joined: int, sessions: list[int], messages: int
+) -> None:
+    # Compare with the same month billed on the chosen tier, upgrades switched off.
+    card = new_subscriber("18512340016", plan, date(2026, 10, joined), CATALOG)
+    when = datetime(2026, 10, 28, 9, tzinfo=SHANGHAI)
+    records = [data(f"d{i}", card.msisdn, when, mb, "CN-BJ") for i, mb in enumerate(sessions)]
+    records += [
+        UsageRecord(f"s{i}", card.msisdn, Service.SMS, Direction.OUT, when, peer="13800138000")
+        for i in range(messages)
+    ]
+    no_upgrades = attrs.evolve(
+        CATALOG,
+        plans={k: attrs.evolve(p, upgrade_to=None) for k, p in CATALOG.plans.items()},
+    )
+    upgraded, _ = compose_bill(card, OCT, records, CATALOG)
+    stayed, _ = compose_bill(card, OCT, records, no_upgrades)
+    assert upgraded.total <= stayed.total

@@ -107,18 +107,10 @@ def month_terms(
     return Terms.of(plan or catalog.plan(sub.plan_id), sub.option_for(month), packs, carry_in_bytes)
 
 
-# The charges that count towards an auto-upgrade: the plan's fee and its domestic overage.
-UPGRADE_BASIS: Final = frozenset(
-    {
-        LineCode.MONTHLY_FEE,
-        LineCode.VOICE,
-        LineCode.VIDEO,
-        LineCode.SMS,
-        LineCode.MMS,
-        LineCode.DATA,
-        LineCode.DATA_CAP,
-    }
-)
+# What counts towards an auto-upgrade: "the monthly fee plus overage" of a data-card tier
+# (tariff rules §3): its fee and its data overage. An upgrade buys more data, so it is the data
+# overage it replaces; other charges (messages, roaming, packs) would be paid on either tier.
+UPGRADE_BASIS: Final = frozenset({LineCode.MONTHLY_FEE, LineCode.DATA, LineCode.DATA_CAP})
 
 
 def _rate_with_upgrades(
@@ -128,7 +120,6 @@ def _rate_with_upgrades(
     path: list[str] = []
     seen = {terms.plan.id}
     while terms.plan.upgrade_to is not None and terms.plan.upgrade_to not in seen:
-        # "monthly fee plus overage" (tariff rules §3): roaming, packs and adjustments aside
         spent = total(round_line(c.amount) for c in rating.charges if c.code in UPGRADE_BASIS)
         nxt = Terms.of(
             catalog.plan(terms.plan.upgrade_to), terms.option, terms.packs, terms.carry_in_bytes

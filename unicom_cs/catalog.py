@@ -15,6 +15,7 @@ import enum
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final, TypeVar
 
@@ -23,6 +24,11 @@ import attrs
 from unicom_cs.errors import CatalogError, InvalidValue, NotFound, RowError
 from unicom_cs.money import ZERO, D, Money
 from unicom_cs.number import COUNTRY_CODES, LineKind
+
+# Bounds on catalog money: enough for any tariff (rates to a millionth of a yuan, fees up to a
+# million), and small enough that every bill stays exact in the money context.
+MAX_AMOUNT: Final = Money(1_000_000)
+RATE_PRECISION: Final = Decimal("0.000001")
 
 KB: Final = 1024
 MB: Final = 1024 * KB
@@ -244,7 +250,17 @@ def _money(value: Any) -> Money:
     result = Money(D(value))
     if result.is_negative():
         raise InvalidValue("amount", value, "must not be negative")
+    if result > MAX_AMOUNT:
+        raise InvalidValue("amount", value, f"more than {MAX_AMOUNT}")
+    if result.amount != result.amount.quantize(RATE_PRECISION):
+        raise InvalidValue("amount", value, "more than 6 decimal places")
     return result
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidValue("list", value, "expected a list, [ … ]")
+    return value
 
 
 def _count(value: Any) -> int:
@@ -353,19 +369,31 @@ def _parse_plan(r: _Reader, t: Mapping[str, Any], path: str) -> Plan | None:
         block = tuple(k in d for k in ("block_units", "block_fee"))
         if any(block) and not all(block):
             r.fail(dp, "block_units and block_fee go together")
+        block_units = r.get(d, dp, "block_units", _count)
+        block_fee = r.get(d, dp, "block_fee", _money)
+        tail_units = r.get(d, dp, "block_tail_units", _count)
+        if block_units == 0:
+            r.fail(f"{dp}.block_units", "must be at least 1")
+        elif block_units is not None and tail_units is not None and tail_units > block_units:
+            r.fail(f"{dp}.block_tail_units", f"more than block_units ({block_units})")
+        elif block_units is not None and block_fee is not None and rate is not None:
+            # A block must cost at least the units it replaces, or more use would cost less.
+            most = rate.times(block_units if tail_units is None else tail_units)
+            if block_fee < most:
+                r.fail(f"{dp}.block_fee", f"less than the {most} its units cost at the rate")
         if billing is not None and rate is not None:
             data = DataRule(
                 billing=billing,
                 rate=rate,
-                block_units=r.get(d, dp, "block_units", _count),
-                block_fee=r.get(d, dp, "block_fee", _money),
-                block_tail_units=r.get(d, dp, "block_tail_units", _count),
+                block_units=block_units,
+                block_fee=block_fee,
+                block_tail_units=tail_units,
                 fee_cap=r.get(d, dp, "fee_cap", _money),
                 volume_cap_mb=r.get(d, dp, "volume_cap_mb", _count),
                 rollover=r.get(d, dp, "rollover", _flag, False) or False,
             )
     first = r.get(
-        t, path, "first_month", lambda v: tuple(_enum(FirstMonth)(x) for x in v), None
+        t, path, "first_month", lambda v: tuple(_enum(FirstMonth)(x) for x in _list(v)), None
     ) or (FirstMonth.FULL,)
     half_day = r.get(t, path, "half_month_from_day", _count)
     if half_day is not None and not 2 <= half_day <= 28:
@@ -518,7 +546,7 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     )
 
     def numbers(value: Any) -> frozenset[str]:
-        return frozenset(_text(x) for x in value)
+        return frozenset(_text(x) for x in _list(value))
 
     free = r.get(doc, "catalog", "free_numbers", numbers)
     roaming_free = r.get(doc, "catalog", "roaming_free_numbers", numbers)

@@ -21,8 +21,13 @@ CURRENCY: Final = "CNY"
 FEN: Final = Decimal("0.01")
 
 # Money arithmetic runs in this context: 34 significant digits are far more than any bill needs
-# (sums and products of rates stay exact), and an invalid operation is an error, not a NaN.
-_CONTEXT: Final = decimal.Context(prec=34, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+# (catalog amounts have at most 6 decimals and 7 integer digits), and a result that would not
+# be exact, or is not a number, is an error rather than a silent rounding or a NaN.
+_CONTEXT: Final = decimal.Context(
+    prec=34,
+    rounding=ROUND_HALF_UP,
+    traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow],
+)
 
 
 def D(value: str | int | Decimal) -> Decimal:
@@ -88,6 +93,8 @@ class Money:
         """Multiply by a count of units or an exact rate factor."""
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             raise InvalidValue("factor", factor, "use int or Decimal")
+        if isinstance(factor, Decimal) and not factor.is_finite():
+            raise InvalidValue("factor", factor, "not a finite number")
         return Money._exact(_CONTEXT.multiply(self.amount, factor))
 
     def is_zero(self) -> bool:

@@ -42,9 +42,12 @@ def parse_instant(text: str) -> datetime:
         InvalidValue: text that is not an ISO 8601 date-time.
     """
     try:
-        return as_instant(datetime.fromisoformat(text.strip()))
+        value = as_instant(datetime.fromisoformat(text.strip()))
     except ValueError:
         raise InvalidValue("time", text, "expected ISO 8601 such as 2026-10-05T08:30:00") from None
+    if not 1970 <= value.year <= 9000:
+        raise InvalidValue("time", text, "outside the years 1970 to 9000")
+    return value
 
 
 @attrs.frozen(order=True)

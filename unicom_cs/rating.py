@@ -29,7 +29,9 @@ from datetime import date
 import attrs
 
 from unicom_cs.catalog import KB, MB, Allowance, Catalog, DataBilling, DataPack, FirstMonth, Plan
+from unicom_cs.errors import InvalidValue
 from unicom_cs.money import ZERO, Money, halve_fee, total
+from unicom_cs.number import mobile_info
 from unicom_cs.period import SHANGHAI
 from unicom_cs.usage import Direction, Service, UsageRecord
 
@@ -283,12 +285,20 @@ def _to_china(peer: str) -> bool:
     """Whether a number dialled abroad is in China.
 
     From abroad a Chinese number is dialled with +86 or 0086; switches also record calls to a
-    Chinese mobile as its bare 11 digits. Anything else (a local "03…" number) is local.
+    Chinese mobile as its bare 11 digits (1 and then 3 to 9: a North American number written
+    with its country code, 1 and an area code, has 2 to 9 after the 1 only when it is not a
+    Chinese mobile segment). Anything else, such as a local "03…" number, is local.
     """
     p = peer.replace(" ", "").replace("-", "")
     if p.startswith(("+86", "0086")):
         return True
-    return len(p) == 11 and p.startswith("1") and p.isdigit()
+    if len(p) != 11 or not p.isdigit() or p[0] != "1" or p[1] not in "3456789":
+        return False
+    try:
+        mobile_info(p)
+    except InvalidValue:
+        return False
+    return True
 
 
 def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -> Rating:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 import attrs
 
 from unicom_cs.account import (
+    MAX_PAYMENT,
     Account,
     BillState,
     EntryKind,
@@ -64,11 +65,14 @@ def load_catalog(store: Store) -> Catalog:
     sources = store.catalog_sources()
     if not sources:
         raise NotInitialised()
+    from unicom_cs.default_catalog import DEFAULT_CATALOG_TOML
+
     catalog = Catalog()
     for name, text in sources:
-        catalog = catalog.merged(
-            default_catalog() if name == BUNDLED else parse_catalog(text, name, catalog)
-        )
+        # The store keeps the catalog it was given: a newer library's bundled catalog does not
+        # change an existing store's tariffs. The common case is parsed once per process.
+        same = name == BUNDLED and text == DEFAULT_CATALOG_TOML
+        catalog = catalog.merged(default_catalog() if same else parse_catalog(text, name, catalog))
     return catalog
 
 
@@ -82,7 +86,20 @@ def add_tariffs(store: Store, text: str, source: str) -> Catalog:
         CatalogError: every problem in the file, with its key path; nothing is added.
     """
     with store.transaction():
-        entries = parse_catalog(text, source, load_catalog(store))
+        current = load_catalog(store)
+        entries = parse_catalog(text, source, current)
+        # A tariff in use is not changed under its lines: bills already composed would no
+        # longer reproduce. A changed tariff takes a new id.
+        redefined = {p for p in entries.plans if p in current.plans}
+        redefined |= {p for p in entries.packs if p in current.packs}
+        for sub in store.subscribers():
+            used = {sub.plan_id, *(order.pack_id for order in sub.packs)} & redefined
+            if used:
+                raise Conflict(
+                    "tariff",
+                    sorted(used)[0],
+                    f"is in use by {sub.msisdn}: give the changed tariff a new id",
+                )
         store.add_catalog_source(source, text)
     return entries
 
@@ -409,6 +426,8 @@ def adjust(
         raise InvalidValue("adjustment", str(amount), "needs a non-zero amount and a reason")
     if amount.amount != round_line(amount).amount:
         raise InvalidValue("adjustment", str(amount), "must be a whole number of fen")
+    if abs(amount.amount) > MAX_PAYMENT.amount:
+        raise InvalidValue("adjustment", str(amount), f"at most {MAX_PAYMENT} yuan either way")
     with store.transaction():
         sub = get_line(store, msisdn)
         if store.get_bill(sub.msisdn, month) is not None:

@@ -100,6 +100,8 @@ def new_subscriber(
     """
     plan = catalog.plan(plan_id)
     msisdn = normalize(number, plan.kind)
+    if not 1990 <= activated.year <= 2999:
+        raise InvalidValue("activation date", activated.isoformat(), "outside 1990 to 2999")
     return Subscriber(
         msisdn=msisdn,
         plan_id=plan.id,

@@ -35,6 +35,8 @@ class Env:
     """What every command shares: where the store is and what time it is."""
 
     def __init__(self, store_location: str | None, now: str | None) -> None:
+        if store_location is not None and not store_location.strip():
+            raise click.BadParameter("is empty", param_hint="'--store' / UCS_STORE")
         self.store_location = store_location or default_store_path()
         self._now_text = now
         self._store: Store | None = None
@@ -50,11 +52,12 @@ class Env:
                 raise click.BadParameter(str(e), param_hint="'--now' / UCS_NOW") from None
         return datetime.now(SHANGHAI)  # the one clock: only the CLI reads it
 
-    def store(self) -> Store:
+    def store(self, *, create: bool = False) -> Store:
+        """The store; only `ucs init` and `ucs demo` create one that is not there."""
         if self._store is None:
             from unicom_cs.store import open_store
 
-            self._store = open_store(self.store_location)
+            self._store = open_store(self.store_location, create=create)
         return self._store
 
     def close(self) -> None:

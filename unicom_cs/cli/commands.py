@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -39,7 +39,7 @@ def init(env: Env) -> None:
     """Create the store with the bundled catalog (safe to run again)."""
     from unicom_cs import service
 
-    created = service.init_store(env.store())
+    created = service.init_store(env.store(create=True))
     catalog = service.load_catalog(env.store())
     state = "created" if created else "already initialised"
     click.echo(
@@ -64,7 +64,7 @@ def demo(env: Env, month: Month | None) -> None:
     month = month or M.of(now).previous()
     if month >= M.of(now):
         fail(f"--month {month} has not ended (now is {now.isoformat()})")
-    store = env.store()
+    store = env.store(create=True)
     service.init_store(store)
     for line in demo_lines(month):
         if store.get_subscriber(line.number.upper()) is None:
@@ -333,11 +333,13 @@ def usage() -> None:
 @click.option(
     "--skip-bad",
     "rejects",
-    type=click.Path(dir_okay=False, path_type=Path),
+    # Opened before the import: a rejects file that cannot be written stops the command
+    # before anything is stored.
+    type=click.File("w", encoding="utf-8", lazy=False),
     help="Import the good rows and write the bad ones, with reasons, to this CSV.",
 )
 @pass_env
-def usage_import(env: Env, file: Path, rejects: Path | None) -> None:
+def usage_import(env: Env, file: Path, rejects: TextIO | None) -> None:
     """Import a CDR CSV file (id,msisdn,service,direction,start,duration_s,bytes,peer,location).
 
     A file with any bad row is rejected whole unless --skip-bad is given; importing a file
@@ -353,31 +355,25 @@ def usage_import(env: Env, file: Path, rejects: Path | None) -> None:
     report = service.import_usage(
         env.store(), parse_cdrs(data, str(file)), skip_bad=rejects is not None
     )
-    if rejects is not None and report.rejected:
+    if rejects is not None:
         _write_rejects(rejects, report.rejected)
     click.echo(
         f"{file}: {report.rows} row(s): {report.imported} imported, "
         f"{report.already_imported} already imported, {report.repeated} repeated in the file, "
         f"{len(report.rejected)} rejected"
-        + (f" (written to {rejects})" if report.rejected and rejects else "")
+        + (f" (written to {rejects.name})" if report.rejected and rejects else "")
     )
     for err in report.rejected:
         click.echo(f"  {err}", err=True)
 
 
-def _write_rejects(path: Path, errors: Any) -> None:
+def _write_rejects(out: TextIO, errors: Any) -> None:
     import csv
-    import io
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(out, lineterminator="\n")
     w.writerow(["where", "reason", "row"])
     for e in errors:
         w.writerow([e.where, e.reason, e.text])
-    try:
-        path.write_text(buf.getvalue(), encoding="utf-8")
-    except OSError as e:
-        fail(f"{path}: {e.strerror}")
 
 
 @usage.command("list")

@@ -9,15 +9,19 @@ from __future__ import annotations
 from unicom_cs.ports import Store
 
 
-def open_store(location: str) -> Store:
-    """Open (creating if needed) the store at `location`."""
+def open_store(location: str, *, create: bool = True) -> Store:
+    """Open the store at `location`; with `create` false, one that does not exist is an error.
+
+    Raises:
+        StoreError: no such store (and not `create`), or it cannot be opened.
+    """
     if location == "memory:":
         from unicom_cs.store.memory import MemoryStore
 
         return MemoryStore()
     from unicom_cs.store.sqlite import SQLiteStore
 
-    return SQLiteStore(location)
+    return SQLiteStore(location, create=create)
 
 
 __all__ = ["Store", "open_store"]

@@ -75,8 +75,10 @@ def _instant(micros: int) -> datetime:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.location = str(path)
+        if not create and not Path(path).expanduser().is_file():
+            raise StoreError(self.location, "no store here: run `ucs init` (or `ucs demo`) first")
         try:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(Path(path).expanduser(), isolation_level=None, timeout=30)
