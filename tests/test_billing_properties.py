@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,10 +19,10 @@ from unicom_cs.billing import Adjustment, Bill, compose_bill
 from unicom_cs.catalog import MB, Catalog, Plan, default_catalog
 from unicom_cs.errors import InvalidValue
 from unicom_cs.money import Money, round_line, total
-from unicom_cs.period import Month
+from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.rating import LINE_ORDER, LineCode, RatedRecord
 from unicom_cs.serialization import from_json, to_json
-from unicom_cs.subscriber import Subscriber
+from unicom_cs.subscriber import Subscriber, new_subscriber
 from unicom_cs.usage import Direction, Service, UsageRecord
 
 CATALOG: Catalog = default_catalog()
@@ -116,14 +117,28 @@ def test_each_lines_record_charges_sum_to_its_exact_amount(lm: testing.LineMonth
         assert exact[code] == amount, code
 
 
-@given(line_months())
-def test_the_data_cap_line_brings_data_back_to_the_cap_exactly(lm: testing.LineMonth) -> None:
-    bill = compose(lm)
-    caps = [x for x in bill.lines if x.code is LineCode.DATA_CAP]
-    if caps:
-        (data,) = [x for x in bill.lines if x.code is LineCode.DATA]
-        assert data.amount + caps[0].amount == Money("500")
-        assert caps[0].amount.is_negative()
+@given(
+    plan=st.sampled_from(["3g-a-46", "3g-a-66"]),
+    sessions=st.lists(st.integers(1, 1_500_000_000), min_size=1, max_size=6),
+)
+def test_the_data_cap_line_brings_data_back_to_the_cap_exactly(
+    plan: str, sessions: list[int]
+) -> None:
+    # 500 yuan at 0.0003/KB is 1,666,667 KB (about 1.6 GB) of overage: 2 GB more than the
+    # allowance always reaches the cap, and stays under the 6 GB cut-off.
+    line = new_subscriber("13012345678", plan, date(2026, 9, 1), default_catalog())
+    when = datetime(2026, 10, 3, 9, tzinfo=SHANGHAI)
+    heavy = 2 * 1024 * MB
+    records = [
+        UsageRecord(f"d{i}", line.msisdn, Service.DATA, Direction.OUT, when, bytes=b)
+        for i, b in enumerate([heavy, *sessions])
+    ]
+    bill, rated = compose_bill(line, Month(2026, 10), records, default_catalog())
+    (data,) = [x for x in bill.lines if x.code is LineCode.DATA]
+    (cap,) = [x for x in bill.lines if x.code is LineCode.DATA_CAP]
+    assert cap.amount.is_negative()
+    assert data.amount + cap.amount == Money("500")
+    assert total(r.charge for r in rated) == data.exact  # records add up to the uncapped line
 
 
 @given(testing.bills(), st.integers(-10_000, 10_000).filter(lambda n: n != 0))
