@@ -16,7 +16,8 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from unicom_cs import service, testing
+from unicom_cs import account as account_rules
+from unicom_cs import billing, service, testing
 from unicom_cs.account import BillState, EntryKind, PaymentMode
 from unicom_cs.billing import Bill, due_at
 from unicom_cs.errors import InvalidValue
@@ -193,7 +194,7 @@ class AccountLifecycle(RuleBasedStateMachine):
             stored = sorted(self.store.bills(account), key=lambda b: (b.month, b.msisdn))
             assert stored == self.issued_of(account)
             for bill in stored:
-                assert bill.total == total(line.amount for line in bill.lines)
+                billing.check_invariants(bill)
                 assert bill.is_issued and bill.total.amount > 0
 
     @invariant()
@@ -201,6 +202,7 @@ class AccountLifecycle(RuleBasedStateMachine):
         for account, mode in self.modes.items():
             st_ = service.account_status(self.store, account, self.now)
             credits = self.credits[account]
+            account_rules.check_invariants(st_.bills, credits)
             bills = self.issued_of(account)
             billed = total(b.total for b in bills)
             assert (

@@ -304,3 +304,11 @@ def test_an_unwritable_rejects_file_stops_the_import_before_it_stores_anything(
 def test_times_out_of_range_are_bad_arguments(ucs: Ucs, line: str) -> None:
     result = ucs("--now", "0001-01-01T00:00:00+14:00", "bill", "show", line, code=2)
     assert "outside the years 1970 to 9000" in result.stderr
+
+
+def test_events_list_what_happened_for_notification_gateways(ucs: Ucs, line: str) -> None:
+    ucs("pay", line, "10")
+    found = json.loads(ucs("events", "--json").output)
+    assert [(e["seq"], e["type"]) for e in found] == [(1, "LineOpened"), (2, "PaymentReceived")]
+    assert found[1]["amount"] == "10.00"
+    assert json.loads(ucs("events", "--after", "1", "--json").output) == found[1:]

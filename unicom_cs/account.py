@@ -20,7 +20,7 @@ from datetime import datetime
 
 import attrs
 
-from unicom_cs.errors import InvalidValue
+from unicom_cs.errors import InvalidValue, InvariantBroken
 from unicom_cs.money import Money, total
 
 
@@ -124,3 +124,28 @@ def settle(bills: Sequence[tuple[str, Money]], paid_in: Money) -> tuple[Settleme
             state = BillState.PARTIALLY_PAID
         out.append(Settlement(bill_id, amount, paid, state))
     return tuple(out)
+
+
+def check_invariants(settlements: Sequence[Settlement], paid_in: Money) -> None:
+    """The rules a settlement of an account's bills keeps (the stateful tests call this).
+
+    Raises:
+        InvariantBroken: naming the first rule broken.
+    """
+    zero = Money.zero()
+    credit = paid_in + total(-s.amount for s in settlements if s.amount.amount <= 0)
+    for s in settlements:
+        if s.amount.amount > 0 and not zero <= s.paid <= s.amount:
+            raise InvariantBroken("bill", s.bill_id, "paid between nothing and its amount")
+        expected = (
+            BillState.SETTLED
+            if s.paid == s.amount
+            else BillState.SENT
+            if s.paid.is_zero()
+            else BillState.PARTIALLY_PAID
+        )
+        if s.state is not expected:
+            raise InvariantBroken("bill", s.bill_id, f"state {s.state.value} for what is paid")
+    paid = total(s.paid for s in settlements if s.amount.amount > 0)
+    if paid > max(credit, zero):
+        raise InvariantBroken("account", "", "bills paid with more than the credits")

@@ -18,7 +18,7 @@ from typing import Final
 import attrs
 
 from unicom_cs.catalog import Catalog, Plan
-from unicom_cs.errors import Conflict, InvalidValue
+from unicom_cs.errors import Conflict, InvalidValue, InvariantBroken
 from unicom_cs.money import CURRENCY, Money, round_line, total
 from unicom_cs.period import CST, Month, as_instant
 from unicom_cs.rating import LINE_ORDER, Charge, LineCode, RatedRecord, Rating, Terms, rate_usage
@@ -220,6 +220,39 @@ def issue(bill: Bill, now: datetime) -> Bill:
     if bill.as_of != bill.month.end:
         raise Conflict("bill", bill.id, "composed for part of the month only")
     return attrs.evolve(bill, issued_at=as_instant(now))
+
+
+def check_invariants(bill: Bill) -> None:
+    """The rules every bill keeps, checked one by one (the stateful tests call this).
+
+    Raises:
+        InvariantBroken: naming the first rule the bill breaks.
+    """
+    rules = (
+        (bill.total == total(line.amount for line in bill.lines), "lines add up to the total"),
+        (
+            all(line.amount == round_line(line.exact) for line in bill.lines),
+            "each line is its exact amount rounded half-up to the fen",
+        ),
+        (
+            bool(bill.lines) and bill.lines[0].code is LineCode.MONTHLY_FEE,
+            "the monthly fee is the first line",
+        ),
+        (
+            [LINE_ORDER[x.code] for x in bill.lines]
+            == sorted(LINE_ORDER[x.code] for x in bill.lines),
+            "lines are in bill order",
+        ),
+        (bill.carry_out_bytes >= 0, "carried-out data is not negative"),
+        (
+            bill.issued_at is None or bill.issued_at >= bill.month.end,
+            "issued only after its period",
+        ),
+        (bill.as_of <= bill.month.end, "charges end within the period"),
+    )
+    for kept, rule in rules:
+        if not kept:
+            raise InvariantBroken("bill", bill.id, rule)
 
 
 def explain(bill: Bill) -> tuple[str, ...]:

@@ -123,3 +123,15 @@ class NotInitialised(UnicomError):
 
     def message(self) -> str:
         return "the store is not initialised: run `ucs init` first"
+
+
+@attrs.define(eq=False)
+class InvariantBroken(UnicomError):
+    """A value breaks a rule it must always keep: a bug, never a user's mistake."""
+
+    what: str
+    key: str
+    rule: str
+
+    def message(self) -> str:
+        return f"{self.what} {self.key!r} breaks an invariant: {self.rule}"

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from unicom_cs.account import Account, LedgerEntry
 from unicom_cs.billing import Adjustment, Bill
+from unicom_cs.events import Event
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -71,3 +72,8 @@ class Store(Protocol):
     def add_entry(self, entry: LedgerEntry) -> None: ...
 
     def entries(self, account_id: str) -> list[LedgerEntry]: ...
+
+    # the outbox of domain events, numbered 1, 2, 3… in the order they were committed
+    def add_event(self, event: Event) -> None: ...
+
+    def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]: ...

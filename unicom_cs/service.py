@@ -35,6 +35,14 @@ from unicom_cs.errors import (
     NotInitialised,
     RowError,
 )
+from unicom_cs.events import (
+    AdjustmentPosted,
+    BillIssued,
+    LineOpened,
+    PaymentReceived,
+    TariffsLoaded,
+    UsageImported,
+)
 from unicom_cs.money import Money, round_line, total
 from unicom_cs.number import canonical
 from unicom_cs.period import Month, as_instant, months_between
@@ -101,6 +109,11 @@ def add_tariffs(store: Store, text: str, source: str) -> Catalog:
                     f"is in use by {sub.msisdn}: give the changed tariff a new id",
                 )
         store.add_catalog_source(source, text)
+        store.add_event(
+            TariffsLoaded(
+                source, tuple(entries.plans), tuple(entries.packs), tuple(entries.roaming)
+            )
+        )
     return entries
 
 
@@ -144,6 +157,9 @@ def add_line(
         elif account.mode is not mode:
             raise Conflict("account", account.id, f"is {account.mode.value}, not {mode.value}")
         store.add_subscriber(sub)
+        store.add_event(
+            LineOpened(sub.msisdn, sub.kind, sub.plan_id, sub.account_id, sub.activated)
+        )
     return sub
 
 
@@ -252,6 +268,9 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
         if errors and not skip_bad:
             raise BatchRejected(parsed.source, tuple(errors))
         store.add_usage(fresh)
+        if fresh:
+            lines_used = tuple(sorted({r.msisdn for r in fresh}))
+            store.add_event(UsageImported(parsed.source, len(fresh), lines_used))
     return ImportReport(
         parsed.source, parsed.rows, len(fresh), already, parsed.duplicates, tuple(errors)
     )
@@ -399,6 +418,17 @@ def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]
             ]
             for bill in bills:
                 store.add_bill(bill)
+                store.add_event(
+                    BillIssued(
+                        bill.id,
+                        bill.msisdn,
+                        bill.account_id,
+                        bill.month,
+                        bill.total,
+                        bill.due_at,
+                        now,
+                    )
+                )
                 store.add_entry(
                     LedgerEntry(
                         f"bill-{bill.id}",
@@ -444,6 +474,7 @@ def adjust(
             reason.strip(),
         )
         store.add_adjustment(adj)
+        store.add_event(AdjustmentPosted(adj.id, adj.msisdn, adj.month, adj.amount, adj.reason))
     return adj
 
 
@@ -534,6 +565,7 @@ def receive_money(
             f"{kind.value} for {sub.msisdn}",
         )
         store.add_entry(entry)
+        store.add_event(PaymentReceived(entry.id, entry.account_id, sub.msisdn, kind, amount, now))
     return entry
 
 

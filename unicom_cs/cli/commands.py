@@ -707,3 +707,33 @@ def arrears(env: Env, number: str | None, as_json: bool) -> None:
         ["account", "mode", "lines", "arrears"],
         right=(3,),
     )
+
+
+# ------------------------------------------------------------------ events
+
+
+@main.command()
+@click.option(
+    "--after", type=click.IntRange(min=0), default=0, help="Only events after this number."
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@json_option
+@pass_env
+def events(env: Env, after: int, limit: int | None, as_json: bool) -> None:
+    """Domain events in the order they happened (lines opened, bills issued, payments...).
+
+    A notification gateway polls `ucs events --after N --json` for welcome SMS, bill SMS and
+    receipts; N is the last number it handled.
+    """
+    from unicom_cs.serialization import unstructure
+
+    found = env.store().events(after, limit)
+    if as_json:
+        emit_json([{"seq": seq, "type": type(e).__name__, **unstructure(e)} for seq, e in found])
+        return
+    rows = []
+    for seq, event in found:
+        fields = unstructure(event)
+        summary = ", ".join(f"{k}={v}" for k, v in fields.items() if not isinstance(v, list | dict))
+        rows.append([seq, type(event).__name__, summary])
+    table(rows, ["#", "event", "what"], right=(0,))

@@ -17,6 +17,7 @@ import attrs
 from unicom_cs.account import Account, LedgerEntry
 from unicom_cs.billing import Adjustment, Bill, bill_id
 from unicom_cs.errors import Conflict, NotFound
+from unicom_cs.events import Event
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -31,6 +32,7 @@ class _Tables:
     bills: dict[str, Bill] = attrs.Factory(dict)
     adjustments: dict[str, Adjustment] = attrs.Factory(dict)
     entries: dict[str, LedgerEntry] = attrs.Factory(dict)
+    events: list[Event] = attrs.Factory(list)
 
 
 class MemoryStore:
@@ -124,6 +126,13 @@ class MemoryStore:
 
     def entries(self, account_id: str) -> list[LedgerEntry]:
         return [e for e in self._t.entries.values() if e.account_id == account_id]
+
+    def add_event(self, event: Event) -> None:
+        self._t.events.append(event)
+
+    def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
+        found = list(enumerate(self._t.events, 1))[after:]
+        return found if limit is None else found[:limit]
 
 
 V = TypeVar("V")

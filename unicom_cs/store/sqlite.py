@@ -19,6 +19,7 @@ from typing import Any, Final
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
 from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.errors import Conflict, NotFound, StoreError
+from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
 from unicom_cs.period import CST, Month
 from unicom_cs.serialization import from_json, to_json
@@ -58,6 +59,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account(id), at TEXT NOT NULL,
     kind TEXT NOT NULL, amount TEXT NOT NULL, ref TEXT NOT NULL, note TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
+CREATE TABLE IF NOT EXISTS event (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL);
 """
 
 
@@ -317,6 +320,18 @@ class SQLiteStore:
             "ledger entry",
             entry.id,
         )
+
+    def add_event(self, event: Event) -> None:
+        self._run(
+            "INSERT INTO event (type, data) VALUES (?, ?)", (type(event).__name__, to_json(event))
+        )
+
+    def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
+        cur = self._run(
+            "SELECT seq, type, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, -1 if limit is None else limit),
+        )
+        return [(seq, from_json(data, EVENT_TYPES[kind])) for seq, kind, data in cur.fetchall()]
 
     def entries(self, account_id: str) -> list[LedgerEntry]:
         cur = self._run(
