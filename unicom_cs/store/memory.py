@@ -1,13 +1,13 @@
 """The in-memory store: a real implementation of the contract, for tests and embedding.
 
-Transactions keep a snapshot of every table and restore it when the block raises, so a failed
-command leaves the store exactly as it was, as the database stores do.
+A transaction keeps an undo log of what it changed and plays it backwards when the block
+raises, so a failed command leaves the store exactly as it was, as the database stores do, at
+a cost in proportion to the change (not to the store). Usage is indexed by line.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
@@ -22,6 +22,8 @@ from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
 
+V = TypeVar("V")
+
 
 @attrs.define
 class _Tables:
@@ -29,6 +31,7 @@ class _Tables:
     accounts: dict[str, Account] = attrs.Factory(dict)
     subscribers: dict[str, Subscriber] = attrs.Factory(dict)
     usage: dict[str, UsageRecord] = attrs.Factory(dict)
+    usage_by_line: dict[str, dict[str, UsageRecord]] = attrs.Factory(dict)
     bills: dict[str, Bill] = attrs.Factory(dict)
     adjustments: dict[str, Adjustment] = attrs.Factory(dict)
     entries: dict[str, LedgerEntry] = attrs.Factory(dict)
@@ -38,25 +41,32 @@ class _Tables:
 class MemoryStore:
     def __init__(self) -> None:
         self._t = _Tables()
-        self._depth = 0
+        self._undo: list[Callable[[], object]] | None = None  # inside a transaction
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._depth:  # nested: part of the outer unit of work
+        if self._undo is not None:  # nested: part of the outer unit of work
             yield
             return
-        # Values are frozen, so a shallow copy of each table is a full snapshot.
-        saved = _Tables(
-            **{k: copy.copy(v) for k, v in attrs.asdict(self._t, recurse=False).items()}
-        )
-        self._depth += 1
+        self._undo = []
         try:
             yield
         except BaseException:
-            self._t = saved
+            for step in reversed(self._undo):
+                step()
             raise
         finally:
-            self._depth -= 1
+            self._undo = None
+
+    def _did(self, undo: Callable[[], object]) -> None:
+        if self._undo is not None:
+            self._undo.append(undo)
+
+    def _insert(self, table: dict[str, V], key: str, value: V, what: str) -> None:
+        if key in table:
+            raise Conflict(what, key, "already exists")
+        table[key] = value
+        self._did(lambda: table.pop(key))
 
     def close(self) -> None:
         pass
@@ -66,12 +76,13 @@ class MemoryStore:
 
     def add_catalog_source(self, name: str, text: str) -> None:
         self._t.sources.append((name, text))
+        self._did(self._t.sources.pop)
 
     def get_account(self, account_id: str) -> Account | None:
         return self._t.accounts.get(account_id)
 
     def add_account(self, account: Account) -> None:
-        _insert(self._t.accounts, account.id, account, "account")
+        self._insert(self._t.accounts, account.id, account, "account")
 
     def get_subscriber(self, msisdn: str) -> Subscriber | None:
         return self._t.subscribers.get(msisdn)
@@ -79,12 +90,15 @@ class MemoryStore:
     def add_subscriber(self, sub: Subscriber) -> None:
         if sub.account_id not in self._t.accounts:
             raise NotFound("account", sub.account_id)
-        _insert(self._t.subscribers, sub.msisdn, sub, "line")
+        self._insert(self._t.subscribers, sub.msisdn, sub, "line")
 
     def update_subscriber(self, sub: Subscriber) -> None:
-        if sub.msisdn not in self._t.subscribers:
+        table = self._t.subscribers
+        old = table.get(sub.msisdn)
+        if old is None:
             raise NotFound("number", sub.msisdn)
-        self._t.subscribers[sub.msisdn] = sub
+        table[sub.msisdn] = sub
+        self._did(lambda: table.__setitem__(sub.msisdn, old))
 
     def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]:
         for msisdn in sorted(self._t.subscribers):
@@ -97,16 +111,18 @@ class MemoryStore:
 
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
         for r in records:
-            _insert(self._t.usage, r.id, r, "usage record")
+            self._insert(self._t.usage, r.id, r, "usage record")
+            self._insert(self._t.usage_by_line.setdefault(r.msisdn, {}), r.id, r, "usage record")
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
-        return [r for r in self._t.usage.values() if r.msisdn == msisdn and start <= r.start < end]
+        mine = self._t.usage_by_line.get(msisdn, {})
+        return [r for r in mine.values() if start <= r.start < end]
 
     def get_bill(self, msisdn: str, month: Month) -> Bill | None:
         return self._t.bills.get(bill_id(msisdn, month))
 
     def add_bill(self, bill: Bill) -> None:
-        _insert(self._t.bills, bill.id, bill, "bill")
+        self._insert(self._t.bills, bill.id, bill, "bill")
 
     def bills(self, account_id: str) -> list[Bill]:
         return [b for b in self._t.bills.values() if b.account_id == account_id]
@@ -119,26 +135,18 @@ class MemoryStore:
         return [a for a in self._t.adjustments.values() if a.msisdn == msisdn and a.month == month]
 
     def add_adjustment(self, adjustment: Adjustment) -> None:
-        _insert(self._t.adjustments, adjustment.id, adjustment, "adjustment")
+        self._insert(self._t.adjustments, adjustment.id, adjustment, "adjustment")
 
     def add_entry(self, entry: LedgerEntry) -> None:
-        _insert(self._t.entries, entry.id, entry, "ledger entry")
+        self._insert(self._t.entries, entry.id, entry, "ledger entry")
 
     def entries(self, account_id: str) -> list[LedgerEntry]:
         return [e for e in self._t.entries.values() if e.account_id == account_id]
 
     def add_event(self, event: Event) -> None:
         self._t.events.append(event)
+        self._did(self._t.events.pop)
 
     def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
         found = list(enumerate(self._t.events, 1))[after:]
         return found if limit is None else found[:limit]
-
-
-V = TypeVar("V")
-
-
-def _insert(table: dict[str, V], key: str, value: V, what: str) -> None:
-    if key in table:
-        raise Conflict(what, key, "already exists")
-    table[key] = value
