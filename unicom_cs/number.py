@@ -87,23 +87,38 @@ class MobileInfo:
 
 
 @lru_cache(maxsize=65536)
-def _segment_info(segment: str) -> MobileInfo | None:
-    """Carrier and home province for a 7-digit segment, or None if the segment is not valid.
+def _valid_segment(segment: str) -> bool:
+    """Whether a 7-digit segment is a Chinese mobile segment (the numbering plan's metadata).
 
-    The segment is completed with zeros to a full number; phonenumbers' carrier and geocoding
-    tables for +86 mobile numbers are keyed on at most the first 7 digits.
+    The segment is completed with zeros to a full number: validity, like the carrier and
+    geocoding tables, is decided by at most the first 7 digits of a +86 mobile number.
     """
-    from phonenumbers import carrier, geocoder  # large data tables: load on first lookup
-
     parsed = phonenumbers.parse(segment + "0000", "CN")
-    if phonenumbers.number_type(parsed) not in (
+    return phonenumbers.number_type(parsed) in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        return None
+    )
+
+
+@lru_cache(maxsize=65536)
+def _segment_info(segment: str) -> MobileInfo:
+    """Carrier and home province of a valid 7-digit segment."""
+    # The carrier and geocoding tables take a quarter of a second to load: only on first use,
+    # so validating a number (every command) does not pay for them.
+    from phonenumbers import carrier, geocoder
+
+    parsed = phonenumbers.parse(segment + "0000", "CN")
     where = geocoder.description_for_number(parsed, "en")
     province = PROVINCES.get(where.rsplit(",", 1)[-1].strip())
     return MobileInfo(carrier=carrier.name_for_number(parsed, "en"), province=province)
+
+
+def _mobile(number: str) -> str:
+    """The 11 digits of a valid Chinese mobile number (+86 and separators removed)."""
+    m = _MOBILE.match(_SEPARATORS.sub("", number.strip()))
+    if m is None or not _valid_segment(m.group(1)[:7]):
+        raise InvalidValue("mobile number", number, "not a valid Chinese mobile number")
+    return m.group(1)
 
 
 def mobile_info(msisdn: str) -> MobileInfo:
@@ -112,11 +127,7 @@ def mobile_info(msisdn: str) -> MobileInfo:
     Raises:
         InvalidValue: not a valid Chinese mobile number.
     """
-    m = _MOBILE.match(msisdn)
-    info = _segment_info(m.group(1)[:7]) if m else None
-    if info is None:
-        raise InvalidValue("mobile number", msisdn, "not a valid Chinese mobile number")
-    return info
+    return _segment_info(_mobile(msisdn)[:7])
 
 
 @lru_cache(maxsize=65536)
@@ -128,12 +139,9 @@ def normalize(number: str, kind: LineKind = LineKind.MOBILE) -> str:
     Raises:
         InvalidValue: the number does not fit the line kind.
     """
-    raw = _SEPARATORS.sub("", number.strip())
     if kind is LineKind.MOBILE:
-        mobile_info(raw)
-        m = _MOBILE.match(raw)
-        assert m is not None
-        return m.group(1)
+        return _mobile(number)
+    raw = _SEPARATORS.sub("", number.strip())
     if kind is LineKind.FIXED:
         m = _FIXED.match(raw)
         if m:

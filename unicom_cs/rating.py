@@ -31,7 +31,7 @@ import attrs
 from unicom_cs.catalog import KB, MB, Allowance, Catalog, DataBilling, DataPack, FirstMonth, Plan
 from unicom_cs.errors import InvalidValue
 from unicom_cs.money import ZERO, Money, halve_fee, total
-from unicom_cs.number import mobile_info
+from unicom_cs.number import normalize
 from unicom_cs.period import SHANGHAI
 from unicom_cs.usage import Direction, Service, UsageRecord
 
@@ -295,7 +295,7 @@ def _to_china(peer: str) -> bool:
     if len(p) != 11 or not p.isdigit() or p[0] != "1" or p[1] not in "3456789":
         return False
     try:
-        mobile_info(p)
+        normalize(p)
     except InvalidValue:
         return False
     return True
