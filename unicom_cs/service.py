@@ -500,11 +500,13 @@ def settlements(store: Store, account_id: str) -> tuple[Settlement, ...]:
     return settle([(b.id, b.total) for b in issued], credits(store.entries(account_id)))
 
 
-def account_status(store: Store, account_id: str, now: datetime) -> AccountStatus:
+def account_status(
+    store: Store, account_id: str, now: datetime, catalog: Catalog | None = None
+) -> AccountStatus:
     """Balance, unbilled charges, arrears and the settlement of every issued bill."""
     now = as_instant(now)
     account = get_account(store, account_id)
-    catalog = load_catalog(store)
+    catalog = catalog or load_catalog(store)
     subs = list(store.subscribers(account_id))
     entries = store.entries(account_id)
     issued = sorted(store.bills(account_id), key=lambda b: (b.month, b.msisdn))
@@ -583,9 +585,10 @@ def arrears(store: Store, now: datetime, msisdn: str | None = None) -> list[Arre
         ids: Sequence[str] = [get_line(store, msisdn).account_id]
     else:
         ids = sorted({s.account_id for s in store.subscribers()})
+    catalog = load_catalog(store)
     out = []
     for account_id in ids:
-        st = account_status(store, account_id, now)
+        st = account_status(store, account_id, now, catalog)
         if msisdn is not None or st.arrears.amount > 0:
             out.append(ArrearsRow(account_id, st.lines, st.account.mode, st.arrears))
     return out
