@@ -224,7 +224,9 @@ class AccountLifecycle(RuleBasedStateMachine):
                 assert Money.zero() <= s.paid <= s.amount
                 assert (s.state is BillState.SETTLED) == (s.paid == s.amount)
                 assert (s.state is BillState.SENT) == s.paid.is_zero()
-                if due_at(bill.month) <= self.now:
+                # due at the end of the next month, but never less than 15 days after issue
+                assert bill.issued_at is not None
+                if max(due_at(bill.month), bill.issued_at + timedelta(days=15)) <= self.now:
                     arrears = arrears + (bill.total - paid)
             assert st_.arrears >= Money.zero()
             if mode is PaymentMode.POSTPAID:

@@ -312,3 +312,39 @@ def test_events_list_what_happened_for_notification_gateways(ucs: Ucs, line: str
     assert [(e["seq"], e["type"]) for e in found] == [(1, "LineOpened"), (2, "PaymentReceived")]
     assert found[1]["amount"] == "10.00"
     assert json.loads(ucs("events", "--after", "1", "--json").output) == found[1:]
+
+
+def test_the_rejects_file_cannot_be_the_file_being_imported(
+    ucs: Ucs, line: str, tmp_path: Path
+) -> None:
+    text = HEADER + "a,18612345678,sms,out,2026-11-02T10:00:00,,,1,CN\n"
+    path = write(tmp_path, "c.csv", text)
+    assert (
+        "is the file being imported"
+        in ucs("usage", "import", path, "--skip-bad", path, code=2).stderr
+    )
+    assert Path(path).read_text(encoding="utf-8") == text
+
+
+def test_an_empty_file_is_an_error_even_with_skip_bad(ucs: Ucs, line: str, tmp_path: Path) -> None:
+    rejects = tmp_path / "r.csv"
+    result = ucs(
+        "usage", "import", write(tmp_path, "e.csv", ""), "--skip-bad", str(rejects), code=1
+    )
+    assert "empty file" in result.stderr
+
+
+def test_every_command_but_init_and_demo_needs_an_initialised_store(tmp_path: Path) -> None:
+    import sqlite3
+
+    bare = tmp_path / "bare.sqlite3"
+    sqlite3.connect(bare).close()  # a SQLite file, but no ucs store in it
+    for args in (["subscriber", "list"], ["events"]):
+        result = CliRunner().invoke(main, ["--store", str(bare), *args])
+        assert result.exit_code == 1 and "not initialised" in result.stderr
+
+
+def test_now_is_checked_even_by_commands_that_do_not_read_it(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.sqlite3")
+    result = CliRunner().invoke(main, ["--store", store, "--now", "1969-12-31T00:00:00", "init"])
+    assert result.exit_code == 2 and "outside the years 1970 to 9000" in result.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -130,3 +130,30 @@ def test_activation_dates_are_bounded(activated: date, ok: bool) -> None:
     else:
         with pytest.raises(InvalidValue, match="outside 1990 to 2999"):
             service.add_line(s, "18612345678", "4g-56", activated)
+
+
+def test_a_fixed_line_does_not_roam_abroad() -> None:
+    parsed = parse_cdrs(cdrs("f,01062345678,voice,out,2026-11-02T10:00:00,60,,1,JP"), "f.csv")
+    assert parsed.records == ()
+    assert "a fixed line does not roam abroad" in parsed.errors[0].reason
+
+
+def test_undecodable_lines_count_as_rows() -> None:
+    data = cdrs("a,18612345678,sms,out,2026-11-02T10:00:00,,,1,CN") + b"\xff\xfe,x\n"
+    parsed = parse_cdrs(data, "u.csv")
+    assert (parsed.rows, len(parsed.records), len(parsed.errors)) == (2, 1, 1)
+
+
+def test_a_bill_issued_late_by_a_catch_up_run_is_not_overdue_at_once(store: MemoryStore) -> None:
+    # joined 1 September, first billed on 25 November: September's bill was due by the end of
+    # October, but the customer gets 15 days from issue
+    (result,) = [
+        r for r in service.run_bills(store, Month(2026, 10), NOW) if r.msisdn == "18612345678"
+    ]
+    september = result.earlier[0]
+    assert september.month == Month(2026, 9)
+    assert september.due_at == NOW + timedelta(days=15)
+    assert service.line_status(store, "18612345678", NOW).arrears == Money(0)
+    # both bills were issued on 25 November: both are due 15 days later, on 10 December
+    later = NOW + timedelta(days=16)
+    assert service.line_status(store, "18612345678", later).arrears == Money(112)

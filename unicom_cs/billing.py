@@ -12,7 +12,7 @@ charges so far (`as_of`). A bill for month M is due at the end of month M+1 (`du
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import attrs
@@ -83,11 +83,21 @@ class Bill:
 
     @property
     def due_at(self) -> datetime:
-        return due_at(self.month)
+        """The end of the month after the period, and never less than `PAYMENT_TERM` after
+        the bill was issued (a bill issued late by a catch-up run is not overdue at once)."""
+        due = due_at(self.month)
+        if self.issued_at is not None and self.issued_at + PAYMENT_TERM > due:
+            return self.issued_at + PAYMENT_TERM
+        return due
 
 
 def bill_id(msisdn: str, month: Month) -> str:
     return f"{msisdn}-{month.key}"
+
+
+# The least time a customer has to pay an issued bill (the library's choice: the published
+# rules only say a month's bill is paid in the next month).
+PAYMENT_TERM: Final = timedelta(days=15)
 
 
 def due_at(month: Month) -> datetime:

@@ -476,8 +476,12 @@ def _parse_zone(r: _Reader, t: Mapping[str, Any], path: str) -> RoamingZone | No
     return RoamingZone(**fields) if len(r.errors) == before else None
 
 
-def _index(r: _Reader, items: list[tuple[str, T | None]], key: str) -> dict[str, T]:
+def _index(
+    r: _Reader, items: list[tuple[str, T | None]], key: str
+) -> tuple[dict[str, T], dict[str, str]]:
+    """The valid entries by id, and the key path each came from (for later messages)."""
     out: dict[str, T] = {}
+    paths: dict[str, str] = {}
     for path, item in items:
         if item is None:
             continue
@@ -485,7 +489,8 @@ def _index(r: _Reader, items: list[tuple[str, T | None]], key: str) -> dict[str,
         if item_id in out:
             r.fail(f"{path}.id", f"duplicate {key} id {item_id!r}")
         out[item_id] = item
-    return out
+        paths[item_id] = path
+    return out, paths
 
 
 def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = None) -> Catalog:
@@ -520,7 +525,7 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
             "default_roaming_zone",
         ),
     )
-    plans = _index(
+    plans, plan_paths = _index(
         r,
         [
             (f"plan[{i}]", _parse_plan(r, t, f"plan[{i}]"))
@@ -528,7 +533,7 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
         ],
         "plan",
     )
-    packs = _index(
+    packs, _ = _index(
         r,
         [
             (f"data_pack[{i}]", _parse_pack(r, t, f"data_pack[{i}]"))
@@ -536,7 +541,7 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
         ],
         "data pack",
     )
-    zones = _index(
+    zones, zone_paths = _index(
         r,
         [
             (f"roaming_zone[{i}]", _parse_zone(r, t, f"roaming_zone[{i}]"))
@@ -552,21 +557,23 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     roaming_free = r.get(doc, "catalog", "roaming_free_numbers", numbers)
     default_zone = r.get(doc, "catalog", "default_roaming_zone", _ident)
     known_plans = {**(base.plans if base else {}), **plans}
-    for i, plan in enumerate(plans.values()):
+    for plan in plans.values():
+        where = f"{plan_paths[plan.id]}.upgrade_to"
         target = known_plans.get(plan.upgrade_to) if plan.upgrade_to is not None else None
         if plan.upgrade_to is not None and target is None:
-            r.fail(f"plan[{i}].upgrade_to", f"no plan {plan.upgrade_to!r} in the catalog")
+            r.fail(where, f"no plan {plan.upgrade_to!r} in the catalog")
         elif target is not None and target.monthly_fee <= plan.monthly_fee:
             # An upgrade goes to a dearer tier: this also rules out loops (a → b → a).
             r.fail(
-                f"plan[{i}].upgrade_to",
+                where,
                 f"{target.id} costs {target.monthly_fee}, not more than {plan.monthly_fee}",
             )
     owner: dict[str, str] = {}
-    for i, zone in enumerate(zones.values()):
+    for zone in zones.values():
         for country in sorted(zone.countries):
             if country in owner:
-                r.fail(f"roaming_zone[{i}].countries", f"{country} is already in {owner[country]}")
+                where = f"{zone_paths[zone.id]}.countries"
+                r.fail(where, f"{country} is already in {owner[country]}")
             owner[country] = zone.id
     known_zones = {**(base.roaming if base else {}), **zones}
     if default_zone is not None and default_zone not in known_zones:

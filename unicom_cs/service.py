@@ -265,7 +265,7 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
                 continue
             fresh.append(rec)
         errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1].lstrip("#")))
-        if errors and not skip_bad:
+        if errors and (not skip_bad or parsed.rows == 0):  # no rows: not a CDR file at all
             raise BatchRejected(parsed.source, tuple(errors))
         store.add_usage(fresh)
         if fresh:

@@ -139,16 +139,20 @@ def parse_row(cells: Sequence[str]) -> UsageRecord:
     if direction is None:
         raise InvalidValue("direction", direction_text, "expected out or in")
     timed = service is Service.VOICE or service is Service.VIDEO
+    number = usage_number(msisdn)
+    where = _LOCATIONS.get(location) or check_location(location)
+    if number[0] == "0" and not where.startswith("CN"):
+        raise InvalidValue("location", location, "a fixed line does not roam abroad")
     return UsageRecord(
         id=rid,
-        msisdn=usage_number(msisdn),
+        msisdn=number,
         service=service,
         direction=direction,
         start=_start(start),
         duration_s=_count(duration, "duration_s", timed, _MAX_DURATION_S),
         bytes=_count(nbytes, "bytes", service is Service.DATA, _MAX_BYTES),
         peer=peer.strip(),
-        location=_LOCATIONS.get(location) or check_location(location),
+        location=where,
     )
 
 
@@ -247,10 +251,11 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
                 )
             )
     errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1]))
+    undecodable = sum(1 for e in errors if e.reason.startswith("not UTF-8"))
     return ParsedCdrs(
         records=tuple(r for _, r in seen.values()),
         errors=tuple(errors),
-        rows=rows,
+        rows=rows + undecodable,
         lines=tuple(n for n, _ in seen.values()),
         duplicates=duplicates,
         source=source,

@@ -38,26 +38,40 @@ class Env:
         if store_location is not None and not store_location.strip():
             raise click.BadParameter("is empty", param_hint="'--store' / UCS_STORE")
         self.store_location = store_location or default_store_path()
-        self._now_text = now
+        self._now: datetime | None = None
+        if now:  # checked at once, whether or not the command reads the time
+            from unicom_cs.errors import InvalidValue
+            from unicom_cs.period import parse_instant
+
+            try:
+                self._now = parse_instant(now)
+            except InvalidValue as e:
+                raise click.BadParameter(str(e), param_hint="'--now' / UCS_NOW") from None
         self._store: Store | None = None
 
     @property
     def now(self) -> datetime:
-        from unicom_cs.period import SHANGHAI, parse_instant
+        from unicom_cs.period import SHANGHAI
 
-        if self._now_text:
-            try:
-                return parse_instant(self._now_text)
-            except Exception as e:
-                raise click.BadParameter(str(e), param_hint="'--now' / UCS_NOW") from None
-        return datetime.now(SHANGHAI)  # the one clock: only the CLI reads it
+        # the one clock: only the CLI reads it, and only without --now
+        return self._now or datetime.now(SHANGHAI)
 
     def store(self, *, create: bool = False) -> Store:
-        """The store; only `ucs init` and `ucs demo` create one that is not there."""
+        """The store; only `ucs init` and `ucs demo` create (and initialise) one.
+
+        Raises:
+            StoreError: no store at the location (and not `create`).
+            NotInitialised: a store without its catalog (and not `create`).
+        """
         if self._store is None:
+            from unicom_cs.errors import NotInitialised
             from unicom_cs.store import open_store
 
-            self._store = open_store(self.store_location, create=create)
+            store = open_store(self.store_location, create=create)
+            if not create and not store.catalog_sources():
+                store.close()
+                raise NotInitialised()
+            self._store = store
         return self._store
 
     def close(self) -> None:

@@ -332,14 +332,12 @@ def usage() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--skip-bad",
-    "rejects",
-    # Opened before the import: a rejects file that cannot be written stops the command
-    # before anything is stored.
-    type=click.File("w", encoding="utf-8", lazy=False),
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Import the good rows and write the bad ones, with reasons, to this CSV.",
 )
 @pass_env
-def usage_import(env: Env, file: Path, rejects: TextIO | None) -> None:
+def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     """Import a CDR CSV file (id,msisdn,service,direction,start,duration_s,bytes,peer,location).
 
     A file with any bad row is rejected whole unless --skip-bad is given; importing a file
@@ -352,11 +350,16 @@ def usage_import(env: Env, file: Path, rejects: TextIO | None) -> None:
         data = file.read_bytes()
     except OSError as e:
         fail(f"{file}: {e.strerror}")
-    report = service.import_usage(
-        env.store(), parse_cdrs(data, str(file)), skip_bad=rejects is not None
-    )
-    if rejects is not None:
-        _write_rejects(rejects, report.rejected)
+    rejects = None if rejects_path is None else _open_rejects(rejects_path, file)
+    try:
+        report = service.import_usage(
+            env.store(), parse_cdrs(data, str(file)), skip_bad=rejects is not None
+        )
+        if rejects is not None:
+            _write_rejects(rejects, report.rejected)
+    finally:
+        if rejects is not None:
+            rejects.close()
     click.echo(
         f"{file}: {report.rows} row(s): {report.imported} imported, "
         f"{report.already_imported} already imported, {report.repeated} repeated in the file, "
@@ -365,6 +368,20 @@ def usage_import(env: Env, file: Path, rejects: TextIO | None) -> None:
     )
     for err in report.rejected:
         click.echo(f"  {err}", err=True)
+
+
+def _open_rejects(path: Path, cdrs: Path) -> TextIO:
+    """The rejects file, opened before the import: if it cannot be written, nothing is stored.
+
+    It must not be the CDR file itself, which opening it for writing would empty.
+    """
+    hint = "'--skip-bad'"
+    if path.resolve() == cdrs.resolve():
+        raise click.BadParameter("is the file being imported", param_hint=hint)
+    try:
+        return path.open("w", encoding="utf-8", newline="")
+    except OSError as e:
+        raise click.BadParameter(f"{path}: {e.strerror}", param_hint=hint) from None
 
 
 def _write_rejects(out: TextIO, errors: Any) -> None:
