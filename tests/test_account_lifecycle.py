@@ -8,7 +8,7 @@ bills, arrears are the unpaid part of bills past due (oldest bills paid first), 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import attrs
 import pytest
@@ -224,9 +224,11 @@ class AccountLifecycle(RuleBasedStateMachine):
                 assert Money.zero() <= s.paid <= s.amount
                 assert (s.state is BillState.SETTLED) == (s.paid == s.amount)
                 assert (s.state is BillState.SENT) == s.paid.is_zero()
-                # due at the end of the next month, but never less than 15 days after issue
+                # due at the end of the next month, or by the end of the 15th day after issue
                 assert bill.issued_at is not None
-                if max(due_at(bill.month), bill.issued_at + timedelta(days=15)) <= self.now:
+                issue_day = bill.issued_at.astimezone(SHANGHAI).date()
+                late_due = datetime.combine(issue_day + timedelta(days=16), time(), SHANGHAI)
+                if max(due_at(bill.month), late_due) <= self.now:
                     arrears = arrears + (bill.total - paid)
             assert st_.arrears >= Money.zero()
             if mode is PaymentMode.POSTPAID:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -152,8 +152,12 @@ def test_a_bill_issued_late_by_a_catch_up_run_is_not_overdue_at_once(store: Memo
     ]
     september = result.earlier[0]
     assert september.month == Month(2026, 9)
-    assert september.due_at == NOW + timedelta(days=15)
+    # issued on 25 November: due by the end of 10 December
+    assert september.due_at == datetime(2026, 12, 11, tzinfo=SHANGHAI)
     assert service.line_status(store, "18612345678", NOW).arrears == Money(0)
-    # both bills were issued on 25 November: both are due 15 days later, on 10 December
-    later = NOW + timedelta(days=16)
+    # both bills were issued on 25 November: both are due by the end of 10 December
+    assert service.line_status(
+        store, "18612345678", datetime(2026, 12, 10, 23, tzinfo=SHANGHAI)
+    ).arrears == Money(0)
+    later = datetime(2026, 12, 11, tzinfo=SHANGHAI)
     assert service.line_status(store, "18612345678", later).arrears == Money(112)

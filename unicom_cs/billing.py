@@ -12,7 +12,7 @@ charges so far (`as_of`). A bill for month M is due at the end of month M+1 (`du
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Final
 
 import attrs
@@ -20,7 +20,7 @@ import attrs
 from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, InvalidValue, InvariantBroken
 from unicom_cs.money import CURRENCY, Money, round_line, total
-from unicom_cs.period import CST, Month, as_instant
+from unicom_cs.period import CST, SHANGHAI, Month, as_instant
 from unicom_cs.rating import LINE_ORDER, Charge, LineCode, RatedRecord, Rating, Terms, rate_usage
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -83,21 +83,22 @@ class Bill:
 
     @property
     def due_at(self) -> datetime:
-        """The end of the month after the period, and never less than `PAYMENT_TERM` after
-        the bill was issued (a bill issued late by a catch-up run is not overdue at once)."""
+        """The end of the month after the period, or, for a bill issued late (by a catch-up
+        run), the end of the `PAYMENT_DAYS`th day after its issue day if that is later."""
         due = due_at(self.month)
-        if self.issued_at is not None and self.issued_at + PAYMENT_TERM > due:
-            return self.issued_at + PAYMENT_TERM
-        return due
+        if self.issued_at is None:
+            return due
+        last_day = self.issued_at.astimezone(SHANGHAI).date() + timedelta(days=PAYMENT_DAYS)
+        return max(due, datetime.combine(last_day + timedelta(days=1), time(), SHANGHAI))
 
 
 def bill_id(msisdn: str, month: Month) -> str:
     return f"{msisdn}-{month.key}"
 
 
-# The least time a customer has to pay an issued bill (the library's choice: the published
-# rules only say a month's bill is paid in the next month).
-PAYMENT_TERM: Final = timedelta(days=15)
+# The least time, in days after issue, a customer has to pay a bill (the library's choice: the
+# published rules only say a month's bill is paid in the next month).
+PAYMENT_DAYS: Final = 15
 
 
 def due_at(month: Month) -> datetime:
