@@ -348,3 +348,19 @@ def test_now_is_checked_even_by_commands_that_do_not_read_it(tmp_path: Path) -> 
     store = str(tmp_path / "s.sqlite3")
     result = CliRunner().invoke(main, ["--store", store, "--now", "1969-12-31T00:00:00", "init"])
     assert result.exit_code == 2 and "outside the years 1970 to 9000" in result.stderr
+
+
+def test_a_file_rejected_whole_still_lists_why_in_the_rejects_file(
+    ucs: Ucs, line: str, tmp_path: Path
+) -> None:
+    rejects = tmp_path / "r.csv"
+    rejects.write_text("old content\n", encoding="utf-8")
+    ucs(
+        "usage",
+        "import",
+        write(tmp_path, "h.csv", "id,msisdn\n"),
+        "--skip-bad",
+        str(rejects),
+        code=1,
+    )
+    assert "missing column(s)" in rejects.read_text(encoding="utf-8")

@@ -558,16 +558,13 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     default_zone = r.get(doc, "catalog", "default_roaming_zone", _ident)
     known_plans = {**(base.plans if base else {}), **plans}
     for plan in plans.values():
-        where = f"{plan_paths[plan.id]}.upgrade_to"
-        target = known_plans.get(plan.upgrade_to) if plan.upgrade_to is not None else None
-        if plan.upgrade_to is not None and target is None:
-            r.fail(where, f"no plan {plan.upgrade_to!r} in the catalog")
-        elif target is not None and target.monthly_fee <= plan.monthly_fee:
-            # An upgrade goes to a dearer tier: this also rules out loops (a → b → a).
+        if plan.upgrade_to is not None and plan.upgrade_to not in known_plans:
             r.fail(
-                where,
-                f"{target.id} costs {target.monthly_fee}, not more than {plan.monthly_fee}",
+                f"{plan_paths[plan.id]}.upgrade_to", f"no plan {plan.upgrade_to!r} in the catalog"
             )
+    for plan_id, why in upgrade_problems(Catalog(plans=known_plans)).items():
+        if plan_id in plans:
+            r.fail(f"{plan_paths[plan_id]}.upgrade_to", why)
     owner: dict[str, str] = {}
     for zone in zones.values():
         for country in sorted(zone.countries):
@@ -583,6 +580,22 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     return Catalog(
         plans, packs, zones, default_zone, free or frozenset(), roaming_free or frozenset()
     )
+
+
+def upgrade_problems(catalog: Catalog) -> dict[str, str]:
+    """Upgrades that do not go to a dearer plan: plan id → what is wrong.
+
+    An upgrade goes to a dearer tier: this also rules out loops (a → b → a). Checked on a whole
+    catalog, so that redefining an upgrade's target is checked too.
+    """
+    out = {}
+    for plan in catalog.plans.values():
+        target = catalog.plans.get(plan.upgrade_to) if plan.upgrade_to is not None else None
+        if target is not None and target.monthly_fee <= plan.monthly_fee:
+            out[plan.id] = (
+                f"{target.id} costs {target.monthly_fee}, not more than {plan.monthly_fee}"
+            )
+    return out
 
 
 @lru_cache(maxsize=1)

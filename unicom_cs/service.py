@@ -26,9 +26,16 @@ from unicom_cs.account import (
     settle,
 )
 from unicom_cs.billing import Adjustment, Bill, bill_id, compose_bill, issue
-from unicom_cs.catalog import Catalog, FirstMonth, default_catalog, parse_catalog
+from unicom_cs.catalog import (
+    Catalog,
+    FirstMonth,
+    default_catalog,
+    parse_catalog,
+    upgrade_problems,
+)
 from unicom_cs.errors import (
     BatchRejected,
+    CatalogError,
     Conflict,
     InvalidValue,
     NotFound,
@@ -96,18 +103,12 @@ def add_tariffs(store: Store, text: str, source: str) -> Catalog:
     with store.transaction():
         current = load_catalog(store)
         entries = parse_catalog(text, source, current)
-        # A tariff in use is not changed under its lines: bills already composed would no
-        # longer reproduce. A changed tariff takes a new id.
-        redefined = {p for p in entries.plans if p in current.plans}
-        redefined |= {p for p in entries.packs if p in current.packs}
-        for sub in store.subscribers():
-            used = {sub.plan_id, *(order.pack_id for order in sub.packs)} & redefined
-            if used:
-                raise Conflict(
-                    "tariff",
-                    sorted(used)[0],
-                    f"is in use by {sub.msisdn}: give the changed tariff a new id",
-                )
+        _check_nothing_in_use_changes(store, current, entries)
+        merged = current.merged(entries)
+        problems = upgrade_problems(merged)
+        if problems:
+            errors = (RowError(f"plan {pid!r}.upgrade_to", why) for pid, why in problems.items())
+            raise CatalogError(source, tuple(errors))
         store.add_catalog_source(source, text)
         store.add_event(
             TariffsLoaded(
@@ -115,6 +116,52 @@ def add_tariffs(store: Store, text: str, source: str) -> Catalog:
             )
         )
     return entries
+
+
+def _check_nothing_in_use_changes(store: Store, current: Catalog, entries: Catalog) -> None:
+    """A tariff in use is not changed under its lines: bills already composed would no longer
+    reproduce from their usage. A changed tariff takes a new id.
+
+    In use: the plan of a line and every plan it can auto-upgrade to, the packs a line has
+    ordered, and, once there is any line, the roaming zones (which country each is in, and its
+    rates), the default zone and the free numbers.
+
+    Raises:
+        Conflict: naming the tariff and a line that uses it.
+    """
+    subs = list(store.subscribers())
+    if not subs:
+        return
+    first = subs[0].msisdn
+
+    def refuse(what: str, why: str) -> None:
+        raise Conflict("tariff", what, f"{why}: give the changed tariff a new id")
+
+    for sub in subs:
+        plan_id: str | None = sub.plan_id
+        seen: set[str] = set()
+        while plan_id is not None and plan_id not in seen:
+            seen.add(plan_id)
+            if plan_id in entries.plans:
+                refuse(plan_id, f"is in use by {sub.msisdn}")
+            plan_id = current.plans[plan_id].upgrade_to if plan_id in current.plans else None
+        for order in sub.packs:
+            if order.pack_id in entries.packs:
+                refuse(order.pack_id, f"is in use by {sub.msisdn}")
+    for zone in entries.roaming.values():
+        if zone.id in current.roaming:
+            refuse(zone.id, f"is in use by {first} and every other line")
+        for other in current.roaming.values():
+            if zone.countries & other.countries:
+                moved = sorted(zone.countries & other.countries)[0]
+                refuse(other.id, f"would lose {moved}, in use by {first} and every other line")
+    if entries.default_zone not in (None, current.default_zone):
+        refuse("default_roaming_zone", f"is in use by {first} and every other line")
+    added = (entries.free_numbers - current.free_numbers) | (
+        entries.roaming_free_numbers - current.roaming_free_numbers
+    )
+    if added:
+        refuse(f"free number {sorted(added)[0]}", f"would change the bills of {first} and others")
 
 
 # ---------------------------------------------------------------- lines and accounts
@@ -408,39 +455,39 @@ def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]
         if month < sub.first_billed_month:
             yield RunResult(sub.msisdn, None, "not active")
             continue
-        with store.transaction():
-            if store.get_bill(sub.msisdn, month) is not None:
-                yield RunResult(sub.msisdn, None, "already issued")
-                continue
-            bills = [
-                issue(b, now)
-                for b, _ in _compose_pending(store, sub, catalog, month, now, every=True)
-            ]
-            for bill in bills:
-                store.add_bill(bill)
-                store.add_event(
-                    BillIssued(
-                        bill.id,
-                        bill.msisdn,
-                        bill.account_id,
-                        bill.month,
-                        bill.total,
-                        bill.due_at,
-                        now,
-                    )
+        # Yield only once the line's transaction is over: a caller that does other work (or
+        # stops) between results must not find itself inside, or rolling back, this one.
+        yield _issue_line(store, sub, month, catalog, now)
+
+
+def _issue_line(
+    store: Store, sub: Subscriber, month: Month, catalog: Catalog, now: datetime
+) -> RunResult:
+    """Issue one line's open months up to `month`, in one transaction."""
+    with store.transaction():
+        if store.get_bill(sub.msisdn, month) is not None:
+            return RunResult(sub.msisdn, None, "already issued")
+        pending = _compose_pending(store, sub, catalog, month, now, every=True)
+        bills = [issue(bill, now) for bill, _ in pending]
+        for bill in bills:
+            store.add_bill(bill)
+            store.add_entry(
+                LedgerEntry(
+                    f"bill-{bill.id}",
+                    bill.account_id,
+                    now,
+                    EntryKind.BILL,
+                    -bill.total,
+                    bill.id,
+                    f"bill {bill.month}",
                 )
-                store.add_entry(
-                    LedgerEntry(
-                        f"bill-{bill.id}",
-                        bill.account_id,
-                        now,
-                        EntryKind.BILL,
-                        -bill.total,
-                        bill.id,
-                        f"bill {bill.month}",
-                    )
+            )
+            store.add_event(
+                BillIssued(
+                    bill.id, bill.msisdn, bill.account_id, bill.month, bill.total, bill.due_at, now
                 )
-        yield RunResult(sub.msisdn, bills[-1], earlier=tuple(bills[:-1]))
+            )
+    return RunResult(sub.msisdn, bills[-1], earlier=tuple(bills[:-1]))
 
 
 def adjust(

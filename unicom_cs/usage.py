@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Final
@@ -172,15 +173,29 @@ class ParsedCdrs:
     source: str = "<cdrs>"
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_NEWLINE_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _split(text: str) -> list[str]:
+    """Lines split at CR, LF or CRLF only (str.splitlines also splits at form feeds, U+2028
+    and others, which would cut a row in two and shift every line number after it)."""
+    lines = _NEWLINE.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def _decoded_lines(data: bytes, source: str, errors: list[RowError]) -> Iterator[tuple[int, str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        yield from enumerate(text.splitlines(), 1)
+        yield from enumerate(_split(text), 1)
         return
-    for n, raw in enumerate(data.splitlines(), 1):
+    raws = _NEWLINE_BYTES.split(data)
+    if raws and raws[-1] == b"":
+        raws.pop()
+    for n, raw in enumerate(raws, 1):
         try:
             yield n, raw.decode("utf-8-sig" if n == 1 else "utf-8")
         except UnicodeDecodeError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -344,6 +345,7 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     again changes nothing.
     """
     from unicom_cs import service
+    from unicom_cs.errors import BatchRejected
     from unicom_cs.usage import parse_cdrs
 
     try:
@@ -351,15 +353,17 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     except OSError as e:
         fail(f"{file}: {e.strerror}")
     rejects = None if rejects_path is None else _open_rejects(rejects_path, file)
-    try:
-        report = service.import_usage(
-            env.store(), parse_cdrs(data, str(file)), skip_bad=rejects is not None
-        )
+    with rejects or contextlib.nullcontext():
+        try:
+            report = service.import_usage(
+                env.store(), parse_cdrs(data, str(file)), skip_bad=rejects is not None
+            )
+        except BatchRejected as e:  # a file with no rows at all: still list why in the rejects
+            if rejects is not None:
+                _write_rejects(rejects, e.errors)
+            raise
         if rejects is not None:
             _write_rejects(rejects, report.rejected)
-    finally:
-        if rejects is not None:
-            rejects.close()
     click.echo(
         f"{file}: {report.rows} row(s): {report.imported} imported, "
         f"{report.already_imported} already imported, {report.repeated} repeated in the file, "

@@ -31,11 +31,17 @@ class _Tables:
     accounts: dict[str, Account] = attrs.Factory(dict)
     subscribers: dict[str, Subscriber] = attrs.Factory(dict)
     usage: dict[str, UsageRecord] = attrs.Factory(dict)
-    usage_by_line: dict[str, dict[str, UsageRecord]] = attrs.Factory(dict)
     bills: dict[str, Bill] = attrs.Factory(dict)
     adjustments: dict[str, Adjustment] = attrs.Factory(dict)
     entries: dict[str, LedgerEntry] = attrs.Factory(dict)
     events: list[Event] = attrs.Factory(list)
+    # indexes, so that no look-up scans a whole table
+    lines_by_account: dict[str, dict[str, str]] = attrs.Factory(dict)
+    usage_by_line: dict[str, dict[str, UsageRecord]] = attrs.Factory(dict)
+    bills_by_line: dict[str, dict[str, Bill]] = attrs.Factory(dict)
+    bills_by_account: dict[str, dict[str, Bill]] = attrs.Factory(dict)
+    adjustments_by_bill: dict[str, dict[str, Adjustment]] = attrs.Factory(dict)
+    entries_by_account: dict[str, dict[str, LedgerEntry]] = attrs.Factory(dict)
 
 
 class MemoryStore:
@@ -68,6 +74,18 @@ class MemoryStore:
         table[key] = value
         self._did(lambda: table.pop(key))
 
+    def _index(self, index: dict[str, dict[str, V]], outer: str, key: str, value: V) -> None:
+        """File `value` under `outer` in an index; undone with the transaction."""
+        inner = index.setdefault(outer, {})
+        inner[key] = value
+
+        def undo() -> None:
+            del inner[key]
+            if not inner:
+                del index[outer]
+
+        self._did(undo)
+
     def close(self) -> None:
         pass
 
@@ -91,6 +109,7 @@ class MemoryStore:
         if sub.account_id not in self._t.accounts:
             raise NotFound("account", sub.account_id)
         self._insert(self._t.subscribers, sub.msisdn, sub, "line")
+        self._index(self._t.lines_by_account, sub.account_id, sub.msisdn, sub.msisdn)
 
     def update_subscriber(self, sub: Subscriber) -> None:
         table = self._t.subscribers
@@ -101,10 +120,12 @@ class MemoryStore:
         self._did(lambda: table.__setitem__(sub.msisdn, old))
 
     def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]:
-        for msisdn in sorted(self._t.subscribers):
-            sub = self._t.subscribers[msisdn]
-            if account_id is None or sub.account_id == account_id:
-                yield sub
+        if account_id is None:
+            numbers = sorted(self._t.subscribers)
+        else:
+            numbers = sorted(self._t.lines_by_account.get(account_id, {}))
+        for msisdn in numbers:
+            yield self._t.subscribers[msisdn]
 
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
         return {i: self._t.usage[i] for i in ids if i in self._t.usage}
@@ -112,7 +133,7 @@ class MemoryStore:
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
         for r in records:
             self._insert(self._t.usage, r.id, r, "usage record")
-            self._insert(self._t.usage_by_line.setdefault(r.msisdn, {}), r.id, r, "usage record")
+            self._index(self._t.usage_by_line, r.msisdn, r.id, r)
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
         mine = self._t.usage_by_line.get(msisdn, {})
@@ -123,30 +144,38 @@ class MemoryStore:
 
     def add_bill(self, bill: Bill) -> None:
         self._insert(self._t.bills, bill.id, bill, "bill")
+        self._index(self._t.bills_by_line, bill.msisdn, bill.id, bill)
+        self._index(self._t.bills_by_account, bill.account_id, bill.id, bill)
 
     def bills(self, account_id: str) -> list[Bill]:
-        return [b for b in self._t.bills.values() if b.account_id == account_id]
+        found = self._t.bills_by_account.get(account_id, {}).values()
+        return sorted(found, key=lambda b: (b.month, b.msisdn))
 
     def issued_months(self, msisdns: Sequence[str]) -> set[tuple[str, Month]]:
-        wanted = set(msisdns)
-        return {(b.msisdn, b.month) for b in self._t.bills.values() if b.msisdn in wanted}
+        return {
+            (b.msisdn, b.month) for m in msisdns for b in self._t.bills_by_line.get(m, {}).values()
+        }
 
     def adjustments(self, msisdn: str, month: Month) -> list[Adjustment]:
-        return [a for a in self._t.adjustments.values() if a.msisdn == msisdn and a.month == month]
+        return list(self._t.adjustments_by_bill.get(bill_id(msisdn, month), {}).values())
 
     def add_adjustment(self, adjustment: Adjustment) -> None:
         self._insert(self._t.adjustments, adjustment.id, adjustment, "adjustment")
+        key = bill_id(adjustment.msisdn, adjustment.month)
+        self._index(self._t.adjustments_by_bill, key, adjustment.id, adjustment)
 
     def add_entry(self, entry: LedgerEntry) -> None:
         self._insert(self._t.entries, entry.id, entry, "ledger entry")
+        self._index(self._t.entries_by_account, entry.account_id, entry.id, entry)
 
     def entries(self, account_id: str) -> list[LedgerEntry]:
-        return [e for e in self._t.entries.values() if e.account_id == account_id]
+        found = self._t.entries_by_account.get(account_id, {}).values()
+        return sorted(found, key=lambda e: (e.at, e.id))
 
     def add_event(self, event: Event) -> None:
         self._t.events.append(event)
         self._did(self._t.events.pop)
 
     def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
-        found = list(enumerate(self._t.events, 1))[after:]
+        found = list(enumerate(self._t.events, 1))[max(after, 0) :]
         return found if limit is None else found[:limit]

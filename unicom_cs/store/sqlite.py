@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
 from unicom_cs.billing import Adjustment, Bill
-from unicom_cs.errors import Conflict, NotFound, StoreError
+from unicom_cs.errors import Conflict, NotFound, NotInitialised, StoreError
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
 from unicom_cs.period import CST, Month
@@ -82,10 +82,14 @@ class SQLiteStore:
         self.location = str(path)
         if not create and not Path(path).expanduser().is_file():
             raise StoreError(self.location, "no store here: run `ucs init` (or `ucs demo`) first")
+        self._create = create
         try:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(Path(path).expanduser(), isolation_level=None, timeout=30)
             self._db.execute("PRAGMA busy_timeout = 30000")
+            if not create and self._schema_version() is None:
+                self._db.close()  # a file, but not a ucs store: leave it as it is
+                raise NotInitialised()
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -95,13 +99,11 @@ class SQLiteStore:
         self._depth = 0
 
     def _create_schema(self) -> None:
-        row = None
-        with contextlib.suppress(sqlite3.OperationalError):  # a new file has no meta table yet
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is not None:
-            if int(row[0]) != SCHEMA_VERSION:
+        version = self._schema_version()
+        if version is not None:
+            if version != SCHEMA_VERSION:
                 raise StoreError(
-                    self.location, f"schema version {row[0]}, expected {SCHEMA_VERSION}"
+                    self.location, f"schema version {version}, expected {SCHEMA_VERSION}"
                 )
             return
         self._db.execute("BEGIN IMMEDIATE")
@@ -116,6 +118,13 @@ class SQLiteStore:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def _schema_version(self) -> int | None:
+        """The store's schema version; None for a file that is not (yet) a ucs store."""
+        with contextlib.suppress(sqlite3.OperationalError):  # a new file has no meta table
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            return None if row is None else int(row[0])
+        return None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -292,7 +301,7 @@ class SQLiteStore:
 
     def adjustments(self, msisdn: str, month: Month) -> list[Adjustment]:
         cur = self._run(
-            "SELECT data FROM adjustment WHERE msisdn = ? AND month = ? ORDER BY id",
+            "SELECT data FROM adjustment WHERE msisdn = ? AND month = ? ORDER BY rowid",
             (msisdn, month.key),
         )
         return [from_json(data, Adjustment) for (data,) in cur.fetchall()]
