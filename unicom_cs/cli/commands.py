@@ -13,12 +13,12 @@ import click
 from unicom_cs.cli.app import (
     DATE,
     MONEY,
-    MONTH,
     Env,
     emit_json,
     fail,
     json_option,
     main,
+    month_option,
     pass_env,
     table,
 )
@@ -50,7 +50,7 @@ def init(env: Env) -> None:
 
 
 @main.command()
-@click.option("--month", type=MONTH, help="The month to bill (default: last month).")
+@month_option("The month to bill (default: last month).")
 @pass_env
 def demo(env: Env, month: Month | None) -> None:
     """Build a demo store (customers, a month of usage), issue the bills and show one."""
@@ -311,7 +311,7 @@ def subscriber_list(env: Env, as_json: bool) -> None:
 @subscriber.command("pack")
 @click.argument("number")
 @click.argument("pack_id")
-@click.option("--month", type=MONTH, required=True, help="This month (immediate) or a later one.")
+@month_option("This month (immediate) or a later one.", required=True)
 @pass_env
 def subscriber_pack(env: Env, number: str, pack_id: str, month: Month) -> None:
     """Put data pack PACK_ID on a line for a month (one pack of a group a month)."""
@@ -399,7 +399,7 @@ def _write_rejects(out: TextIO, errors: Any) -> None:
 
 @usage.command("list")
 @click.argument("number")
-@click.option("--month", type=MONTH, help="The month (default: this month).")
+@month_option("The month (default: this month).")
 @json_option
 @pass_env
 def usage_list(env: Env, number: str, month: Month | None, as_json: bool) -> None:
@@ -502,7 +502,7 @@ def _bill_json(bill: Bill, state: str, records: tuple[RatedRecord, ...] | None) 
 @bill.command("show")
 @click.argument("number", required=False)
 @click.option("--account", "account_id", help="Every line of an account instead of one line.")
-@click.option("--month", type=MONTH, help="A past month's bill (default: this month so far).")
+@month_option("A past month's bill (default: this month so far).")
 @click.option("--detail", is_flag=True, help="Itemise every record with its charge.")
 @json_option
 @pass_env
@@ -550,7 +550,7 @@ def bill_show(
 
 @bill.command("explain")
 @click.argument("number")
-@click.option("--month", type=MONTH, help="The month (default: this month so far).")
+@month_option("The month (default: this month so far).")
 @json_option
 @pass_env
 def bill_explain(env: Env, number: str, month: Month | None, as_json: bool) -> None:
@@ -586,7 +586,7 @@ def bill_explain(env: Env, number: str, month: Month | None, as_json: bool) -> N
 
 
 @bill.command("run")
-@click.option("--month", type=MONTH, required=True, help="The month to bill.")
+@month_option("The month to bill.", required=True)
 @json_option
 @pass_env
 def bill_run(env: Env, month: Month, as_json: bool) -> None:
@@ -625,7 +625,7 @@ def bill_run(env: Env, month: Month, as_json: bool) -> None:
 @bill.command("adjust")
 @click.argument("number")
 @click.argument("amount", type=MONEY)
-@click.option("--month", type=MONTH, required=True, help="The month the adjustment is for.")
+@month_option("The month the adjustment is for.", required=True)
 @click.option("--reason", required=True, help="Why (shown on the bill).")
 @pass_env
 def bill_adjust(env: Env, number: str, amount: Money, month: Month, reason: str) -> None:
