@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,20 +15,10 @@ from unicom_cs.number import LineKind
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.ports import Store
 from unicom_cs.serialization import from_json, to_json
-from unicom_cs.store.memory import MemoryStore
-from unicom_cs.store.sqlite import SQLiteStore
 from unicom_cs.usage import COLUMNS, parse_cdrs
 
 NOW = datetime(2026, 11, 2, 9, tzinfo=SHANGHAI)
 ROW = "a,18612345678,sms,out,2026-10-02T10:00:00,,,13800138000,CN-BJ"
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "e.db")
-    service.init_store(s)
-    yield s
-    s.close()
 
 
 def cdrs(*rows: str) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,26 +23,14 @@ from unicom_cs.store.memory import MemoryStore
 from unicom_cs.store.sqlite import SQLiteStore
 from unicom_cs.usage import COLUMNS, UsageRecord, format_cdrs, parse_cdrs
 
+STORES = ["memory", "sqlite"]
+
 A = "13012345678"  # 3G A-46, postpaid, joined 10 September 2026
 B = "18612345678"  # 4G-56, postpaid, joined 1 August 2026
-STORES = ["memory", "sqlite"]
 
 
 def at(y: int, m: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
     return datetime(y, m, d, h, mi, s, tzinfo=SHANGHAI)
-
-
-def open_store(kind: str, directory: Path) -> Store:
-    store: Store = MemoryStore() if kind == "memory" else SQLiteStore(directory / "s.db")
-    service.init_store(store)
-    return store
-
-
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s = open_store(request.param, tmp_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -220,7 +208,11 @@ def test_importing_a_file_again_changes_nothing(lines: Store) -> None:
     split=st.integers(0, 12),
 )
 def test_importing_a_file_in_two_parts_gives_the_same_bill_as_importing_it_once(
-    kind: str, tmp_path_factory: pytest.TempPathFactory, records: list[UsageRecord], split: int
+    kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    open_store: Callable[[str, Path], Store],
+    records: list[UsageRecord],
+    split: int,
 ) -> None:
     k = min(split, len(records))
     now = at(2026, 11, 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from unicom_cs.errors import CatalogError, Conflict, NotInitialised
 from unicom_cs.money import Money
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.ports import Store
-from unicom_cs.store.memory import MemoryStore
 from unicom_cs.store.sqlite import SQLiteStore
 from unicom_cs.usage import COLUMNS, parse_cdrs
 
@@ -34,14 +32,6 @@ day_pack_mb = 5
 day_pack_max = 16
 source = "test"
 """
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s: Store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.db")
-    service.init_store(s)
-    yield s
-    s.close()
 
 
 def test_work_done_between_bill_run_results_is_kept(store: Store) -> None:

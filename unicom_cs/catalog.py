@@ -30,6 +30,8 @@ from unicom_cs.number import COUNTRY_CODES, LineKind
 MAX_AMOUNT: Final = Money(1_000_000)
 RATE_PRECISION: Final = Decimal("0.000001")
 
+BUNDLED_SOURCE: Final = "<bundled catalog>"  # the source name of the bundled catalog
+
 KB: Final = 1024
 MB: Final = 1024 * KB
 _ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,40}$")
@@ -606,7 +608,7 @@ def default_catalog() -> Catalog:
     """
     from unicom_cs.default_catalog import DEFAULT_CATALOG_TOML
 
-    return parse_catalog(DEFAULT_CATALOG_TOML, "<bundled catalog>")
+    return parse_catalog(DEFAULT_CATALOG_TOML, BUNDLED_SOURCE)
 
 
 __all__ = [

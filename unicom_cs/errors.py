@@ -94,19 +94,6 @@ class CatalogError(UnicomError):
 
 
 @attrs.define(eq=False)
-class IllegalTransition(UnicomError):
-    """A lifecycle step that the current state does not allow (TM Forum state machines)."""
-
-    what: str
-    key: str
-    state: str
-    step: str
-
-    def message(self) -> str:
-        return f"{self.what} {self.key!r} is {self.state}: cannot {self.step}"
-
-
-@attrs.define(eq=False)
 class StoreError(UnicomError):
     """The store could not do what was asked (unreadable file, locked database, bad schema)."""
 

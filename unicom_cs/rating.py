@@ -30,7 +30,7 @@ import attrs
 
 from unicom_cs.catalog import KB, MB, Allowance, Catalog, DataBilling, DataPack, FirstMonth, Plan
 from unicom_cs.errors import InvalidValue
-from unicom_cs.money import ZERO, Money, halve_fee, total
+from unicom_cs.money import ZERO, Money, halve_fee
 from unicom_cs.number import normalize
 from unicom_cs.period import SHANGHAI
 from unicom_cs.usage import Direction, Service, UsageRecord
@@ -585,8 +585,3 @@ def _data_charges(t: _Tally, data: _DataMeter | None, plan: Plan) -> list[Charge
             )
         )
     return out
-
-
-def usage_total(rating: Rating) -> Money:
-    """The exact sum of the rating's charges."""
-    return total(c.amount for c in rating.charges)

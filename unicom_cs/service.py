@@ -27,6 +27,7 @@ from unicom_cs.account import (
 )
 from unicom_cs.billing import Adjustment, Bill, bill_id, compose_bill, issue
 from unicom_cs.catalog import (
+    BUNDLED_SOURCE,
     Catalog,
     FirstMonth,
     default_catalog,
@@ -58,7 +59,7 @@ from unicom_cs.rating import RatedRecord
 from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
 from unicom_cs.usage import ParsedCdrs, UsageRecord, format_row
 
-BUNDLED = "<bundled catalog>"
+BUNDLED = BUNDLED_SOURCE
 
 
 # ---------------------------------------------------------------- store and catalog
