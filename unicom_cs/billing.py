@@ -19,9 +19,18 @@ import attrs
 
 from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, InvalidValue, InvariantBroken
-from unicom_cs.money import CURRENCY, Money, round_line, total
+from unicom_cs.money import CURRENCY, ZERO, Money, prorate_fee, round_line, total
 from unicom_cs.period import CST, SHANGHAI, Month, as_instant
-from unicom_cs.rating import LINE_ORDER, Charge, LineCode, RatedRecord, Rating, Terms, rate_usage
+from unicom_cs.rating import (
+    LINE_ORDER,
+    Charge,
+    LineCode,
+    RatedRecord,
+    Rating,
+    Terms,
+    rate_usage,
+    unrated,
+)
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
 
@@ -72,6 +81,7 @@ class Bill:
     carry_out_bytes: int = 0
     issued_at: datetime | None = None
     currency: str = CURRENCY
+    final: bool = False  # the last bill of a closed line: its period ends at the closure
 
     @property
     def id(self) -> str:
@@ -113,9 +123,39 @@ def month_terms(
     carry_in_bytes: int = 0,
     plan: Plan | None = None,
 ) -> Terms:
-    """The terms `sub` is billed on in `month`: its plan, first-month option and packs."""
+    """The terms `sub` is billed on in `month`: the plan in force that month (package changes
+    take effect on the 1st), its first-month option and packs; or, for a month without a day
+    in service (suspended throughout, 停机保号), the catalog's number-retention fee."""
+    plan = plan or catalog.plan(sub.plan_on(month))
+    if sub.statuses and not any(sub.in_service_days(month)):
+        fee = catalog.retention_fee if catalog.retention_fee is not None else ZERO
+        return Terms.retention(plan, fee, carry_in_bytes)
     packs = tuple(catalog.pack(p) for p in sub.packs_for(month))
-    return Terms.of(plan or catalog.plan(sub.plan_id), sub.option_for(month), packs, carry_in_bytes)
+    return Terms.of(plan, sub.option_for(month), packs, carry_in_bytes)
+
+
+def service_charges(sub: Subscriber, month: Month, catalog: Catalog) -> list[Charge]:
+    """One line per value-added service the line had in `month`: its monthly fee for the days
+    it was open while the line was in service; part of a month is rounding rule PRORATE (fee ×
+    days ÷ days in the month, rounded down to the fen)."""
+    out = []
+    month_days = (month.end.date() - month.first_day).days
+    for code in sorted({p.code for p in sub.services}):
+        days = sub.service_days(code, month)
+        if not days:
+            continue
+        svc = catalog.service(code)
+        if days == month_days:
+            amount, how = svc.monthly_fee, f"{svc.monthly_fee} a month, the whole month"
+        else:
+            amount = prorate_fee(svc.monthly_fee, days, month_days)
+            how = (
+                f"{svc.monthly_fee} a month × {days}/{month_days} days open, "
+                f"rounded down to the fen = {amount}"
+            )
+        name = f"{svc.name} ({svc.name_zh})" if svc.name_zh else svc.name
+        out.append(Charge(LineCode.SERVICE, f"{svc.name}", amount, f"{name}: {how}"))
+    return out
 
 
 # What counts towards an auto-upgrade: "the monthly fee plus overage" of a data-card tier
@@ -130,7 +170,11 @@ def _rate_with_upgrades(
     rating = rate_usage(records, terms, catalog)
     path: list[str] = []
     seen = {terms.plan.id}
-    while terms.plan.upgrade_to is not None and terms.plan.upgrade_to not in seen:
+    while (
+        not terms.retained
+        and terms.plan.upgrade_to is not None
+        and terms.plan.upgrade_to not in seen
+    ):
         spent = total(round_line(c.amount) for c in rating.charges if c.code in UPGRADE_BASIS)
         nxt = Terms.of(
             catalog.plan(terms.plan.upgrade_to), terms.option, terms.packs, terms.carry_in_bytes
@@ -176,14 +220,32 @@ def compose_bill(
     """
     if month < sub.first_billed_month:
         raise Conflict("line", sub.msisdn, f"not active in {month} (activated {sub.activated})")
+    last, closed_at = sub.last_billed_month, sub.closed_at
+    if last is not None and month > last:
+        raise Conflict("line", sub.msisdn, f"closed in {last}: no bill after its final bill")
     end = month.end if as_of is None else min(month.end, as_instant(as_of))
+    final = closed_at is not None and month == last
+    if final and closed_at is not None:
+        end = min(end, closed_at)
     # Bounds in fixed +08:00, like stored instants: comparing same-zone instants is cheap.
     start, end = month.start.astimezone(CST), end.astimezone(CST)
     mine = [r for r in records if r.msisdn == sub.msisdn and start <= r.start < end]
+    blocked: list[RatedRecord] = []
+    if sub.statuses or sub.roaming:
+        allowed = []
+        for rec in mine:
+            why = sub.blocked_because(rec)
+            if why:
+                blocked.append(unrated(rec, why))
+            else:
+                allowed.append(rec)
+        mine = allowed
     rating, upgraded = _rate_with_upgrades(
         mine, month_terms(sub, month, catalog, carry_in_bytes), catalog
     )
     charges = list(rating.charges)
+    if sub.services:
+        charges.extend(service_charges(sub, month, catalog))
     if upgraded:
         fee = charges[0]
         charges[0] = attrs.evolve(
@@ -214,8 +276,12 @@ def compose_bill(
         total=total(line.amount for line in lines),
         as_of=end,
         carry_out_bytes=rating.carry_out_bytes,
+        final=final,
     )
-    return bill, rating.records
+    rated = rating.records
+    if blocked:
+        rated = tuple(sorted((*rated, *blocked), key=lambda r: (r.record.start, r.record.id)))
+    return bill, rated
 
 
 def issue(bill: Bill, now: datetime) -> Bill:
@@ -226,6 +292,10 @@ def issue(bill: Bill, now: datetime) -> Bill:
     """
     if bill.issued_at is not None:
         raise Conflict("bill", bill.id, f"already issued at {bill.issued_at.isoformat()}")
+    if bill.final:  # a closed line's last bill, issued at the closure
+        if as_instant(now) < bill.as_of:
+            raise Conflict("bill", bill.id, "the line has not closed yet")
+        return attrs.evolve(bill, issued_at=as_instant(now))
     if as_instant(now) < bill.month.end:
         raise Conflict("bill", bill.id, f"{bill.month} has not ended yet")
     if bill.as_of != bill.month.end:
@@ -256,8 +326,9 @@ def check_invariants(bill: Bill) -> None:
         ),
         (bill.carry_out_bytes >= 0, "carried-out data is not negative"),
         (
-            bill.issued_at is None or bill.issued_at >= bill.month.end,
-            "issued only after its period",
+            bill.issued_at is None
+            or bill.issued_at >= (bill.as_of if bill.final else bill.month.end),
+            "issued only after its period (a final bill: after the line's closure)",
         ),
         (bill.as_of <= bill.month.end, "charges end within the period"),
     )

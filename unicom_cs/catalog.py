@@ -137,6 +137,19 @@ class DataPack:
 
 
 @attrs.frozen
+class ValueAddedService:
+    """A value-added service (增值业务) with a monthly fee, opened and closed by service order
+    (caller display 来电显示, ring-back tone 彩铃, mobile mailbox 手机邮箱…)."""
+
+    id: str
+    name: str
+    monthly_fee: Money
+    source: str
+    kind: LineKind = LineKind.MOBILE
+    name_zh: str = ""
+
+
+@attrs.frozen
 class RoamingZone:
     """International roaming rates for a group of destinations (per minute, per message)."""
 
@@ -163,6 +176,8 @@ class Catalog:
     default_zone: str | None = None
     free_numbers: frozenset[str] = frozenset()  # free to call at home (10010, 10011...)
     roaming_free_numbers: frozenset[str] = frozenset()  # free to call abroad (roaming hotline)
+    services: Mapping[str, ValueAddedService] = attrs.field(factory=dict)
+    retention_fee: Money | None = None  # 停机保号: a month suspended throughout pays this
 
     def plan(self, plan_id: str) -> Plan:
         try:
@@ -175,6 +190,12 @@ class Catalog:
             return self.packs[pack_id]
         except KeyError:
             raise NotFound("data pack", pack_id) from None
+
+    def service(self, code: str) -> ValueAddedService:
+        try:
+            return self.services[code]
+        except KeyError:
+            raise NotFound("value-added service", code) from None
 
     def zone_for(self, country: str) -> RoamingZone:
         """The roaming zone of a country (ISO 3166-1 alpha-2); the default zone otherwise."""
@@ -201,6 +222,10 @@ class Catalog:
             default_zone=other.default_zone or self.default_zone,
             free_numbers=self.free_numbers | other.free_numbers,
             roaming_free_numbers=self.roaming_free_numbers | other.roaming_free_numbers,
+            services={**self.services, **other.services},
+            retention_fee=other.retention_fee
+            if other.retention_fee is not None
+            else self.retention_fee,
         )
 
 
@@ -448,6 +473,20 @@ def _parse_pack(r: _Reader, t: Mapping[str, Any], path: str) -> DataPack | None:
     return DataPack(**fields) if len(r.errors) == before else None
 
 
+def _parse_service(r: _Reader, t: Mapping[str, Any], path: str) -> ValueAddedService | None:
+    r.unknown_keys(t, path, ("id", "name", "name_zh", "monthly_fee", "source", "kind"))
+    before = len(r.errors)
+    fields: dict[str, Any] = {
+        "id": r.get(t, path, "id", _ident, required=True),
+        "name": r.get(t, path, "name", _text, required=True),
+        "name_zh": r.get(t, path, "name_zh", _text, ""),
+        "monthly_fee": r.get(t, path, "monthly_fee", _money, required=True),
+        "source": r.get(t, path, "source", _text, required=True),
+        "kind": r.get(t, path, "kind", _enum(LineKind), LineKind.MOBILE),
+    }
+    return ValueAddedService(**fields) if len(r.errors) == before else None
+
+
 _ZONE_MONEY = ("voice_local", "voice_to_china", "voice_receive", "sms_to_china", "day_pack_fee")
 
 
@@ -525,6 +564,8 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
             "free_numbers",
             "roaming_free_numbers",
             "default_roaming_zone",
+            "service",
+            "retention_fee",
         ),
     )
     plans, plan_paths = _index(
@@ -551,6 +592,16 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
         ],
         "roaming zone",
     )
+
+    services, _ = _index(
+        r,
+        [
+            (f"service[{i}]", _parse_service(r, t, f"service[{i}]"))
+            for i, t in enumerate(_tables(r, doc, "service"))
+        ],
+        "service",
+    )
+    retention_fee = r.get(doc, "catalog", "retention_fee", _money)
 
     def numbers(value: Any) -> frozenset[str]:
         return frozenset(_text(x) for x in _list(value))
@@ -580,7 +631,14 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     if r.errors:
         raise CatalogError(source, tuple(r.errors))
     return Catalog(
-        plans, packs, zones, default_zone, free or frozenset(), roaming_free or frozenset()
+        plans,
+        packs,
+        zones,
+        default_zone,
+        free or frozenset(),
+        roaming_free or frozenset(),
+        services,
+        retention_fee,
     )
 
 
@@ -622,6 +680,7 @@ __all__ = [
     "FirstMonth",
     "Plan",
     "RoamingZone",
+    "ValueAddedService",
     "default_catalog",
     "parse_catalog",
 ]

@@ -12,6 +12,9 @@ free_numbers = ["10010", "10011", "10018", "10901", "13010199999", "18618610010"
 # Abroad only the roaming hotlines are free; +86 10010 is charged at roaming rates (§5).
 roaming_free_numbers = ["13010199999", "18618610010"]
 default_roaming_zone = "roam-rest"
+# 停机保号: a month a line is suspended throughout pays this instead of its monthly fee. The
+# published rules are silent on the amount; 5 yuan a month is the common provincial standard.
+retention_fee = "5"
 
 [[plan]]
 id = "3g-a-46"
@@ -300,4 +303,24 @@ kind = "broadband"
 monthly_fee = "150"
 source = "illustrative monthly-fee product: shared/reference publishes no fixed-line or broadband tariff"
 
+[[service]]
+id = "caller-id"
+name = "Caller display"
+name_zh = "来电显示"
+monthly_fee = "6"
+source = "illustrative: the published rules give no value-added-service fees; 6 yuan a month is a common provincial standard"
+
+[[service]]
+id = "ringback"
+name = "Ring-back tone"
+name_zh = "彩铃"
+monthly_fee = "5"
+source = "illustrative: the published rules give no value-added-service fees; 5 yuan a month is a common provincial standard"
+
+[[service]]
+id = "mailbox"
+name = "Mobile mailbox"
+name_zh = "手机邮箱"
+monthly_fee = "5"
+source = "illustrative: the published rules give no value-added-service fees"
 """

@@ -73,7 +73,31 @@ class PaymentReceived:
     at: datetime
 
 
-Event = TariffsLoaded | LineOpened | UsageImported | BillIssued | AdjustmentPosted | PaymentReceived
+@attrs.frozen
+class OrderStateChanged:
+    """A service order reached `state` (accepted and completed or pending, rejected, withdrawn,
+    completed when its effective time came). `order_type` and `state` are the `orders` enums'
+    values."""
+
+    order_id: str
+    msisdn: str
+    order_type: str
+    state: str
+    at: datetime
+    channel: str
+    effective_at: datetime
+    reason: str = ""
+
+
+Event = (
+    TariffsLoaded
+    | LineOpened
+    | UsageImported
+    | BillIssued
+    | AdjustmentPosted
+    | PaymentReceived
+    | OrderStateChanged
+)
 EVENT_TYPES: Final[dict[str, type[Event]]] = {
     cls.__name__: cls
     for cls in (
@@ -83,5 +107,6 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         BillIssued,
         AdjustmentPosted,
         PaymentReceived,
+        OrderStateChanged,
     )
 }

@@ -143,6 +143,18 @@ def halve_fee(fee: Money) -> Money:
     return Money((fee.amount / 2).quantize(FEN, rounding=ROUND_DOWN))
 
 
+def prorate_fee(fee: Money, days: int, days_in_month: int) -> Money:
+    """Rounding rule PRORATE: a monthly fee for part of a month is fee × days ÷ days in the
+    month, rounded down to the fen (the customer's favour, like HALF-FEE).
+
+    Raises:
+        InvalidValue: days outside 0 to `days_in_month`.
+    """
+    if not 0 <= days <= days_in_month or days_in_month <= 0:
+        raise InvalidValue("days", days, f"expected 0 to {days_in_month}")
+    return Money((fee.amount * 100 * days // days_in_month) / 100)
+
+
 def allocate(whole: Money, weights: Sequence[int]) -> tuple[Money, ...]:
     """Split a whole-fen amount in proportion to integer weights; the parts sum to the whole.
 

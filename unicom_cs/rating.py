@@ -41,6 +41,7 @@ class LineCode(enum.StrEnum):
 
     MONTHLY_FEE = "monthly-fee"
     DATA_PACK = "data-pack"
+    SERVICE = "value-added-service"
     VOICE = "voice"
     VIDEO = "video"
     SMS = "sms"
@@ -75,6 +76,13 @@ class Terms:
     allowance: Allowance
     packs: tuple[DataPack, ...] = ()
     carry_in_bytes: int = 0
+    retained: bool = False  # suspended all month: the retention fee instead of the plan's
+
+    @classmethod
+    def retention(cls, plan: Plan, fee: Money, carry_in_bytes: int = 0) -> Terms:
+        """A month the line is suspended throughout (停机保号): the number-retention fee, no
+        allowance, no packs; carried-in data keeps its expiry."""
+        return cls(plan, FirstMonth.FULL, fee, Allowance(), (), carry_in_bytes, retained=True)
 
     @classmethod
     def of(
@@ -128,6 +136,27 @@ class Rating:
     records: tuple[RatedRecord, ...]
     charges: tuple[Charge, ...]
     carry_out_bytes: int  # unused data that carries to the end of next month
+
+
+_UNITS: dict[tuple[bool, Service], tuple[LineCode, str]] = {
+    (False, Service.VOICE): (LineCode.VOICE, "min"),
+    (False, Service.VIDEO): (LineCode.VIDEO, "min"),
+    (False, Service.SMS): (LineCode.SMS, "msg"),
+    (False, Service.MMS): (LineCode.MMS, "msg"),
+    (False, Service.DATA): (LineCode.DATA, "B"),
+    (True, Service.VOICE): (LineCode.ROAMING_VOICE, "min"),
+    (True, Service.VIDEO): (LineCode.ROAMING_VOICE, "min"),
+    (True, Service.SMS): (LineCode.ROAMING_SMS, "msg"),
+    (True, Service.MMS): (LineCode.ROAMING_SMS, "msg"),
+    (True, Service.DATA): (LineCode.ROAMING_DATA, "KB"),
+}
+
+
+def unrated(rec: UsageRecord, why: str) -> RatedRecord:
+    """A record the line could not have made (blocked by a suspension, a loss report, closed
+    roaming): listed with its reason, charged nothing, drawing on no allowance."""
+    code, unit = _UNITS[(rec.abroad, rec.service)]
+    return RatedRecord(rec, code, 0, unit, ZERO, why)
 
 
 def _minutes(seconds: int) -> int:
@@ -508,6 +537,14 @@ def _zones(seen: dict[str, str]) -> str:
 
 def _fee_charge(terms: Terms) -> Charge:
     plan = terms.plan
+    if terms.retained:
+        return Charge(
+            LineCode.MONTHLY_FEE,
+            "Number retention fee",
+            terms.fee,
+            f"Line suspended all month (停机保号): number-retention fee {terms.fee} instead of "
+            f"the {plan.id} monthly fee {plan.monthly_fee}",
+        )
     what = {
         FirstMonth.FULL: (
             f"{plan.name}: monthly fee {terms.fee}, charged in full at the start of the month"

@@ -1,28 +1,92 @@
 """Subscribers: the lines a customer holds (mobile, fixed, broadband), each on an account.
 
 A line has a number, a plan, an activation date and a first-month option, and belongs to an
-account (`account.Account`) that may hold several lines. Add-on data packs are recorded per
-month (`PackOrder`); packs in one group are mutually exclusive and one is ordered a month.
+account (`account.Account`) that may hold several lines. What service orders change is kept
+as explicit, effective-dated timelines the billing core reads:
+
+- `plan_changes`: the plan in force from the 1st of a month (`plan_on`);
+- `packs`: monthly data packs (包月流量包), from a month until cancelled (`packs_for`); packs
+  in one group are mutually exclusive and one is ordered a month;
+- `services`: value-added services (来电显示, 彩铃…), each open over a half-open interval;
+- `statuses`: suspension (报停), loss report (挂失) and closure (销户), from an instant on
+  (`status_at`); usage in a blocked interval is rated nothing (`blocked_because`);
+- `roaming`: international roaming opened or closed from an instant on (open by default,
+  tariff rules §5).
+
+Identity: `password` is a salted scrypt hash (`identity.hash_password`), never the password;
+`holder_id` is the holder's identity document, masked (`identity.mask_id`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import enum
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 
 import attrs
 
 from unicom_cs.catalog import Catalog, FirstMonth, Plan
 from unicom_cs.errors import Conflict, InvalidValue
 from unicom_cs.number import LineKind, normalize
-from unicom_cs.period import SHANGHAI, Month
+from unicom_cs.period import CST, SHANGHAI, Month
+from unicom_cs.usage import UsageRecord
+
+
+class LineStatus(enum.StrEnum):
+    """What a line may do. Only `ACTIVE` carries usage; `LOST` still pays its monthly fee."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # 报停 / 停机保号: number kept, retention fee instead of the plan's
+    LOST = "loss-reported"  # 挂失: usage blocked at once, number and plan kept
+    CLOSED = "closed"  # 销户: final bill issued, nothing after
 
 
 @attrs.frozen
 class PackOrder:
-    """A data pack in force for one month."""
+    """A monthly data pack in force from `month` (its first month) until `end` (exclusive);
+    `end` None: until cancelled."""
 
     pack_id: str
     month: Month
+    end: Month | None = None
+    order_id: str = ""  # the order that put it on the line
+    ended_by: str = ""  # the order that set `end`
+
+    def covers(self, month: Month) -> bool:
+        return self.month <= month and (self.end is None or month < self.end)
+
+
+@attrs.frozen
+class PlanChange:
+    """The line moves to `plan_id` at 00:00 on the 1st of `month` (package changes, §4)."""
+
+    month: Month
+    plan_id: str
+    order_id: str = ""
+
+
+@attrs.frozen
+class ServicePeriod:
+    """A value-added service open from `start` until `end` (exclusive; None: still open)."""
+
+    code: str
+    start: datetime
+    end: datetime | None = None
+
+    def open_at(self, instant: datetime) -> bool:
+        return self.start <= instant and (self.end is None or instant < self.end)
+
+
+@attrs.frozen
+class StatusChange:
+    at: datetime
+    status: LineStatus
+
+
+@attrs.frozen
+class RoamingChange:
+    at: datetime
+    open: bool
 
 
 @attrs.frozen
@@ -37,6 +101,14 @@ class Subscriber:
     first_month: FirstMonth = FirstMonth.FULL
     name: str = ""
     packs: tuple[PackOrder, ...] = ()
+    plan_changes: tuple[PlanChange, ...] = ()  # in month order
+    services: tuple[ServicePeriod, ...] = ()
+    statuses: tuple[StatusChange, ...] = ()  # in time order; none: active since activation
+    roaming: tuple[RoamingChange, ...] = ()  # in time order; none: open
+    password: str = ""  # scrypt hash of the service password (服务密码); "" = none set
+    password_failures: int = 0  # consecutive wrong passwords
+    locked_until: datetime | None = None  # password locked after too many failures
+    holder_id: str = ""  # the holder's identity document, masked
 
     @property
     def active_from(self) -> datetime:
@@ -52,7 +124,107 @@ class Subscriber:
         return self.first_month if month == self.first_billed_month else FirstMonth.FULL
 
     def packs_for(self, month: Month) -> tuple[str, ...]:
-        return tuple(p.pack_id for p in self.packs if p.month == month)
+        return tuple(p.pack_id for p in self.packs if p.covers(month))
+
+    # ------------------------------------------------------------ the timelines
+
+    def plan_on(self, month: Month) -> str:
+        """The plan in force in `month`: the latest change from that month or before."""
+        plan_id = self.plan_id
+        for change in self.plan_changes:
+            if change.month <= month:
+                plan_id = change.plan_id
+        return plan_id
+
+    def pending_change(self, now: datetime) -> PlanChange | None:
+        """A package change that takes effect after `now`, if any (at most one)."""
+        for change in self.plan_changes:
+            if change.month.start > now:
+                return change
+        return None
+
+    def status_at(self, instant: datetime) -> LineStatus:
+        status = LineStatus.ACTIVE
+        for change in self.statuses:
+            if change.at > instant:
+                break
+            status = change.status
+        return status
+
+    @property
+    def status(self) -> LineStatus:
+        """The latest status (the status from the last change on)."""
+        return self.statuses[-1].status if self.statuses else LineStatus.ACTIVE
+
+    @property
+    def closed_at(self) -> datetime | None:
+        last = self.statuses[-1] if self.statuses else None
+        return last.at if last is not None and last.status is LineStatus.CLOSED else None
+
+    @property
+    def last_billed_month(self) -> Month | None:
+        """The month of the final bill, for a closed line."""
+        closed = self.closed_at
+        return None if closed is None else Month.of(closed - timedelta(microseconds=1))
+
+    def roaming_open_at(self, instant: datetime) -> bool:
+        is_open = True
+        for change in self.roaming:
+            if change.at > instant:
+                break
+            is_open = change.open
+        return is_open
+
+    def has_service(self, code: str, instant: datetime) -> bool:
+        return any(p.code == code and p.open_at(instant) for p in self.services)
+
+    def blocked_because(self, rec: UsageRecord) -> str:
+        """Why `rec` is not rated (the line was suspended, lost, closed, or roaming was
+        closed when it started); "" when it is rated."""
+        status = self.status_at(rec.start)
+        if status is not LineStatus.ACTIVE:
+            since = next(c.at for c in reversed(self.statuses) if c.at <= rec.start)
+            return f"line {status.value} since {_clock(since)}: usage blocked, not charged"
+        if rec.abroad and not self.roaming_open_at(rec.start):
+            since = next(c.at for c in reversed(self.roaming) if c.at <= rec.start)
+            return f"international roaming closed since {_clock(since)}: not charged"
+        return ""
+
+    def in_service_days(self, month: Month) -> Iterator[date]:
+        """The days of `month` on which the line was in service (active or loss-reported) at
+        some moment: the days that count for the monthly fee and value-added services."""
+        day = month.first_day
+        while Month.of(day) == month:
+            start = datetime.combine(day, time(), SHANGHAI)
+            end = start + timedelta(days=1)
+            if self._served(start, end):
+                yield day
+            day += timedelta(days=1)
+
+    def _served(self, start: datetime, end: datetime) -> bool:
+        if end <= self.active_from:
+            return False
+        if self.status_at(start) in (LineStatus.ACTIVE, LineStatus.LOST):
+            return True
+        return any(
+            start < c.at < end and c.status in (LineStatus.ACTIVE, LineStatus.LOST)
+            for c in self.statuses
+        )
+
+    def service_days(self, code: str, month: Month) -> int:
+        """Days of `month` the line was in service with `code` open at some moment."""
+        periods = [p for p in self.services if p.code == code]
+        count = 0
+        for day in self.in_service_days(month):
+            start = datetime.combine(day, time(), SHANGHAI)
+            end = start + timedelta(days=1)
+            if any(p.start < end and (p.end is None or p.end > start) for p in periods):
+                count += 1
+        return count
+
+
+def _clock(instant: datetime) -> str:
+    return instant.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 
 def first_month_option(plan: Plan, activated: date, requested: FirstMonth | None) -> FirstMonth:
