@@ -7,10 +7,12 @@ from datetime import date, datetime
 import pytest
 
 from unicom_cs import service
-from unicom_cs.errors import Conflict, InvalidValue
+from unicom_cs.errors import Conflict, InvalidValue, OrderRejected
 from unicom_cs.money import Money
+from unicom_cs.orders import Channel, OrderRequest, OrderType
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.store.memory import MemoryStore
+from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import COLUMNS, parse_cdrs
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=SHANGHAI)
@@ -80,11 +82,24 @@ def test_an_unknown_country_code_is_a_bad_row() -> None:
     assert "invalid location 'XX'" in parsed.errors[0].reason
 
 
-def test_a_pack_cannot_be_ordered_for_a_past_month(store: MemoryStore) -> None:
-    with pytest.raises(Conflict, match="is past"):
-        service.add_pack(store, "18612345678", "3g-pack-20", Month(2026, 10), NOW)
-    sub = service.add_pack(store, "18612345678", "3g-pack-20", Month(2026, 11), NOW)
+def test_a_pack_order_starts_this_month_or_next_and_runs_until_cancelled(
+    store: MemoryStore,
+) -> None:
+    def order(pack_id: str, request_id: str, *, immediate: bool) -> Subscriber:
+        request = OrderRequest(
+            request_id, "18612345678", OrderType.PACK_ORDER, Channel.HOTLINE, pack_id, immediate
+        )
+        return service.submit_order(store, request, NOW).line
+
+    sub = order("3g-pack-20", "r1", immediate=True)  # LJKT: this month
     assert sub.packs_for(Month(2026, 11)) == ("3g-pack-20",)
+    assert sub.packs_for(Month(2027, 3)) == ("3g-pack-20",)
+    assert sub.packs_for(Month(2026, 10)) == ()
+    sub = order("3g-pack-30", "r2", immediate=False)  # KT: replaces the tier from next month
+    assert sub.packs_for(Month(2026, 11)) == ("3g-pack-20",)
+    assert sub.packs_for(Month(2026, 12)) == ("3g-pack-30",)
+    with pytest.raises(OrderRejected, match="one 3g-data-pack order a month"):
+        order("3g-pack-10", "r3", immediate=False)
 
 
 def test_an_adjustment_is_a_whole_number_of_fen(store: MemoryStore) -> None:

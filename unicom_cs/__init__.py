@@ -1,6 +1,6 @@
 """unicom_cs: a telecom customer-service core modelled on China Unicom's 10010.
 
-The pure domain core (money, numbers, catalog, usage, rating, billing, accounts) takes time,
+The pure domain core (money, numbers, catalog, usage, rating, billing, accounts, orders) takes time,
 data and configuration from its caller and returns values; `unicom_cs.store` persists and
 `unicom_cs.cli` is the `ucs` command. Embed the core without either:
 
@@ -24,11 +24,21 @@ if TYPE_CHECKING:
         parse_catalog,
     )
     from unicom_cs.errors import UnicomError
+    from unicom_cs.hall import BusinessHall
     from unicom_cs.money import Money
     from unicom_cs.number import LineKind
+    from unicom_cs.orders import (
+        Channel,
+        Credentials,
+        OrderRequest,
+        OrderState,
+        OrderType,
+        ServiceOrder,
+        accept,
+    )
     from unicom_cs.period import SHANGHAI, Month
     from unicom_cs.rating import LineCode, RatedRecord, Terms, rate_usage
-    from unicom_cs.subscriber import Subscriber, new_subscriber
+    from unicom_cs.subscriber import LineStatus, Subscriber, new_subscriber
     from unicom_cs.usage import Direction, Service, UsageRecord, parse_cdrs
 
 # Public names and the module that defines each. They are imported on first use (PEP 562), so
@@ -38,11 +48,21 @@ _EXPORTS = {
     "billing": ("Adjustment", "Bill", "BillLine", "compose_bill", "explain", "issue"),
     "catalog": ("Catalog", "DataPack", "FirstMonth", "Plan", "default_catalog", "parse_catalog"),
     "errors": ("UnicomError",),
+    "hall": ("BusinessHall",),
     "money": ("Money",),
     "number": ("LineKind",),
     "period": ("SHANGHAI", "Month"),
     "rating": ("LineCode", "RatedRecord", "Terms", "rate_usage"),
-    "subscriber": ("Subscriber", "new_subscriber"),
+    "orders": (
+        "Channel",
+        "Credentials",
+        "OrderRequest",
+        "OrderState",
+        "OrderType",
+        "ServiceOrder",
+        "accept",
+    ),
+    "subscriber": ("LineStatus", "Subscriber", "new_subscriber"),
     "usage": ("Direction", "Service", "UsageRecord", "parse_cdrs"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -57,7 +77,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "SHANGHAI",
@@ -66,7 +86,10 @@ __all__ = [
     "Bill",
     "BillLine",
     "BillState",
+    "BusinessHall",
     "Catalog",
+    "Channel",
+    "Credentials",
     "DataPack",
     "Direction",
     "EntryKind",
@@ -74,17 +97,23 @@ __all__ = [
     "LedgerEntry",
     "LineCode",
     "LineKind",
+    "LineStatus",
     "Money",
     "Month",
+    "OrderRequest",
+    "OrderState",
+    "OrderType",
     "PaymentMode",
     "Plan",
     "RatedRecord",
     "Service",
+    "ServiceOrder",
     "Subscriber",
     "Terms",
     "UnicomError",
     "UsageRecord",
     "__version__",
+    "accept",
     "compose_bill",
     "default_catalog",
     "explain",

@@ -12,7 +12,7 @@ charges so far (`as_of`). A bill for month M is due at the end of month M+1 (`du
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final
 
 import attrs
@@ -100,6 +100,11 @@ class Bill:
             return due
         last_day = self.issued_at.astimezone(SHANGHAI).date() + timedelta(days=PAYMENT_DAYS)
         return max(due, datetime.combine(last_day + timedelta(days=1), time(), SHANGHAI))
+
+    @property
+    def due_date(self) -> date:
+        """The last day to pay, in Beijing (the day before `due_at`)."""
+        return (self.due_at - timedelta(days=1)).astimezone(SHANGHAI).date()
 
 
 def bill_id(msisdn: str, month: Month) -> str:

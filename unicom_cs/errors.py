@@ -122,3 +122,27 @@ class InvariantBroken(UnicomError):
 
     def message(self) -> str:
         return f"{self.what} {self.key!r} breaks an invariant: {self.rule}"
+
+
+@attrs.define(eq=False)
+class OrderRejected(UnicomError):
+    """A service order that could not be accepted; nothing was recorded (but a failed password
+    attempt, which counts towards the lock)."""
+
+    order_type: str
+    msisdn: str
+    reason: str
+
+    def message(self) -> str:
+        return f"{self.order_type} for {self.msisdn} rejected: {self.reason}"
+
+
+@attrs.define(eq=False)
+class AccessDenied(UnicomError):
+    """A self-service request whose service password did not check out."""
+
+    msisdn: str
+    reason: str
+
+    def message(self) -> str:
+        return f"{self.msisdn}: {self.reason}"

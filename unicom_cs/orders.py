@@ -146,6 +146,12 @@ _WHILE_LOST: Final = frozenset(
     }
 )
 SYSTEM: Final = "system"
+_DEFAULT_BY: Final = {
+    Channel.HOTLINE: "hotline agent",
+    Channel.SMS: "customer",
+    Channel.WEB: "customer",
+    Channel.COUNTER: "counter agent",
+}
 
 
 @attrs.frozen
@@ -282,7 +288,7 @@ def accept(
     line: Subscriber,
     catalog: Catalog,
     now: datetime,
-    credentials: Credentials = Credentials(),
+    credentials: Credentials | None = None,
 ) -> Acceptance:
     """Take a service order for `line` at `now`: acknowledged, then in progress, then
     completed (effective now) or pending (effective later), or rejected with the reason.
@@ -291,7 +297,8 @@ def accept(
     orders). Nothing here raises for a bad request: the reason is on the rejected order.
     """
     now = as_instant(now)
-    by = request.by or ("customer" if request.channel is not Channel.COUNTER else "counter")
+    credentials = credentials or Credentials()
+    by = request.by or _DEFAULT_BY[request.channel]
     order = ServiceOrder(
         order_id,
         request,

@@ -13,7 +13,7 @@ Rules every store keeps:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -21,6 +21,7 @@ from typing import Protocol
 from unicom_cs.account import Account, LedgerEntry
 from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.events import Event
+from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -72,6 +73,21 @@ class Store(Protocol):
     def add_entry(self, entry: LedgerEntry) -> None: ...
 
     def entries(self, account_id: str) -> list[LedgerEntry]: ...
+
+    # service orders, by id and by the client's request id (unique)
+    def add_order(self, order: ServiceOrder) -> None: ...
+
+    def update_order(self, order: ServiceOrder) -> None: ...
+
+    def get_order(self, order_id: str) -> ServiceOrder | None: ...
+
+    def order_for_request(self, request_id: str) -> ServiceOrder | None: ...
+
+    def orders(
+        self, msisdn: str | None = None, states: Collection[OrderState] | None = None
+    ) -> list[ServiceOrder]: ...  # in the order they were submitted
+
+    def order_count(self) -> int: ...
 
     # the outbox of domain events, numbered 1, 2, 3… in the order they were committed
     def add_event(self, event: Event) -> None: ...

@@ -35,28 +35,47 @@ from unicom_cs.catalog import (
     upgrade_problems,
 )
 from unicom_cs.errors import (
+    AccessDenied,
     BatchRejected,
     CatalogError,
     Conflict,
     InvalidValue,
     NotFound,
     NotInitialised,
+    OrderRejected,
     RowError,
 )
 from unicom_cs.events import (
     AdjustmentPosted,
     BillIssued,
     LineOpened,
+    OrderStateChanged,
     PaymentReceived,
     TariffsLoaded,
     UsageImported,
 )
+from unicom_cs.identity import check_password as _check_password
+from unicom_cs.identity import check_resident_id, hash_password, mask_id
 from unicom_cs.money import Money, round_line, total
 from unicom_cs.number import canonical
+from unicom_cs.orders import (
+    OPEN,
+    SYSTEM,
+    Channel,
+    Credentials,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    ServiceOrder,
+    accept,
+    complete_due,
+    transition,
+    withdraw,
+)
 from unicom_cs.period import Month, as_instant, months_between
 from unicom_cs.ports import Store
 from unicom_cs.rating import RatedRecord
-from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
+from unicom_cs.subscriber import Subscriber, new_subscriber
 from unicom_cs.usage import ParsedCdrs, UsageRecord, format_row
 
 BUNDLED = BUNDLED_SOURCE
@@ -139,13 +158,17 @@ def _check_nothing_in_use_changes(store: Store, current: Catalog, entries: Catal
         raise Conflict("tariff", what, f"{why}: give the changed tariff a new id")
 
     for sub in subs:
-        plan_id: str | None = sub.plan_id
-        seen: set[str] = set()
-        while plan_id is not None and plan_id not in seen:
-            seen.add(plan_id)
-            if plan_id in entries.plans:
-                refuse(plan_id, f"is in use by {sub.msisdn}")
-            plan_id = current.plans[plan_id].upgrade_to if plan_id in current.plans else None
+        for first_plan in {sub.plan_id, *(c.plan_id for c in sub.plan_changes)}:
+            plan_id: str | None = first_plan
+            seen: set[str] = set()
+            while plan_id is not None and plan_id not in seen:
+                seen.add(plan_id)
+                if plan_id in entries.plans:
+                    refuse(plan_id, f"is in use by {sub.msisdn}")
+                plan_id = current.plans[plan_id].upgrade_to if plan_id in current.plans else None
+        for period in sub.services:
+            if period.code in entries.services:
+                refuse(period.code, f"is in use by {sub.msisdn}")
         for order in sub.packs:
             if order.pack_id in entries.packs:
                 refuse(order.pack_id, f"is in use by {sub.msisdn}")
@@ -156,6 +179,8 @@ def _check_nothing_in_use_changes(store: Store, current: Catalog, entries: Catal
             if zone.countries & other.countries:
                 moved = sorted(zone.countries & other.countries)[0]
                 refuse(other.id, f"would lose {moved}, in use by {first} and every other line")
+    if entries.retention_fee not in (None, current.retention_fee) and any(s.statuses for s in subs):
+        refuse("retention_fee", "is in use by lines that have been suspended")
     if entries.default_zone not in (None, current.default_zone):
         refuse("default_roaming_zone", f"is in use by {first} and every other line")
     added = (entries.free_numbers - current.free_numbers) | (
@@ -178,8 +203,12 @@ def add_line(
     first_month: FirstMonth | None = None,
     name: str = "",
     account_id: str | None = None,
+    password: str | None = None,
+    salt: bytes = b"",
+    id_document: str | None = None,
 ) -> Subscriber:
-    """Open a line on a new or existing account.
+    """Open a line on a new or existing account, with its service password (hashed with the
+    caller's random `salt`) and the holder's identity document (kept masked), when given.
 
     Raises:
         NotFound: unknown plan.
@@ -197,6 +226,10 @@ def add_line(
             first_month=first_month,
             name=name,
         )
+        if password is not None:
+            sub = attrs.evolve(sub, password=hash_password(password, salt))
+        if id_document:
+            sub = attrs.evolve(sub, holder_id=mask_id(check_resident_id(id_document)))
         if store.get_subscriber(sub.msisdn) is not None:
             raise Conflict("line", sub.msisdn, "already exists")
         account = store.get_account(sub.account_id)
@@ -228,23 +261,6 @@ def get_account(store: Store, account_id: str) -> Account:
     if account is None:
         raise NotFound("account", account_id)
     return account
-
-
-def add_pack(store: Store, msisdn: str, pack_id: str, month: Month, now: datetime) -> Subscriber:
-    """Put a data pack on a line for this month (immediate, LJKT…) or a later one (KT…).
-
-    Raises:
-        Conflict: a past month, or the line already has a pack of the group that month.
-    """
-    if month < Month.of(as_instant(now)):
-        raise Conflict("month", str(month), "is past: a pack takes effect this month or later")
-    with store.transaction():
-        sub = get_line(store, msisdn)
-        if store.get_bill(sub.msisdn, month) is not None:
-            raise Conflict("bill", bill_id(sub.msisdn, month), "already issued")
-        sub = order_pack(sub, pack_id, month, load_catalog(store))
-        store.update_subscriber(sub)
-    return sub
 
 
 # ---------------------------------------------------------------- usage
@@ -304,6 +320,9 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
             if rec.start < sub.active_from:
                 reject(i, rec, f"before the line was activated on {sub.activated}")
                 continue
+            if sub.closed_at is not None and rec.start >= sub.closed_at:
+                reject(i, rec, f"after the line was closed at {sub.closed_at.isoformat()}")
+                continue
             if sub.msisdn not in latest:
                 closed = [m for _, m in store.issued_months([sub.msisdn])]
                 latest[sub.msisdn] = max(closed) if closed else None
@@ -334,7 +353,7 @@ def list_usage(store: Store, msisdn: str, month: Month) -> list[UsageRecord]:
 
 def _needs_carry(sub: Subscriber, month: Month, catalog: Catalog) -> bool:
     """Whether `month` can leave data to carry: a rollover plan, or a data pack that month."""
-    plan = catalog.plan(sub.plan_id)
+    plan = catalog.plan(sub.plan_on(month))
     return (plan.data is not None and plan.data.rollover) or bool(sub.packs_for(month))
 
 
@@ -400,7 +419,8 @@ def bill_for(
     now = as_instant(now)
     sub = get_line(store, msisdn)
     current = Month.of(now)
-    month = month or current
+    last = sub.last_billed_month
+    month = month or (current if last is None else min(current, last))
     if month > current:
         raise Conflict("month", str(month), f"has not started (now is {now.isoformat()})")
     if month < sub.first_billed_month:
@@ -420,7 +440,8 @@ def account_bills(
     month = month or Month.of(as_instant(now))
     out = []
     for sub in store.subscribers(account_id):
-        if month >= sub.first_billed_month:
+        last = sub.last_billed_month
+        if month >= sub.first_billed_month and (last is None or month <= last):
             out.append(bill_for(store, sub.msisdn, now, month, rated=False)[0])
     return out
 
@@ -455,6 +476,10 @@ def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]
     for sub in list(store.subscribers()):
         if month < sub.first_billed_month:
             yield RunResult(sub.msisdn, None, "not active")
+            continue
+        last = sub.last_billed_month
+        if last is not None and month > last:
+            yield RunResult(sub.msisdn, None, f"closed (final bill {last})")
             continue
         # Yield only once the line's transaction is over: a caller that does other work (or
         # stops) between results must not find itself inside, or rolling back, this one.
@@ -562,8 +587,9 @@ def account_status(
     current = Month.of(now)
     unbilled: list[Money] = []
     for sub in subs:
-        if current >= sub.first_billed_month:
-            opened = _compose_pending(store, sub, catalog, current, now, every=True)
+        last = current if sub.last_billed_month is None else min(current, sub.last_billed_month)
+        if last >= sub.first_billed_month:
+            opened = _compose_pending(store, sub, catalog, last, now, every=True)
             unbilled.extend(b.total for b, _ in opened if (b.msisdn, b.month) not in issued_keys)
     unbilled_total = total(unbilled)
     paid_in = credits(entries)
@@ -640,3 +666,251 @@ def arrears(store: Store, now: datetime, msisdn: str | None = None) -> list[Arre
         if msisdn is not None or st.arrears.amount > 0:
             out.append(ArrearsRow(account_id, st.lines, st.account.mode, st.arrears))
     return out
+
+
+# ---------------------------------------------------------------- service orders
+
+
+@attrs.frozen
+class OrderResult:
+    """A submitted order, the line as it leaves it, and what came with it."""
+
+    order: ServiceOrder
+    line: Subscriber
+    repeated: bool = False  # the request id was known: this is the order it made then
+    final_bills: tuple[Bill, ...] = ()  # closing a line: its final bill (and open months)
+    cancelled: tuple[ServiceOrder, ...] = ()  # closing a line: its open orders, withdrawn
+
+
+def _record(store: Store, order: ServiceOrder, *, new: bool = False) -> None:
+    (store.add_order if new else store.update_order)(order)
+    last = order.transitions[-1]
+    store.add_event(
+        OrderStateChanged(
+            order.id,
+            order.msisdn,
+            order.type.value,
+            order.state.value,
+            last.at,
+            last.channel.value,
+            order.effective_at,
+            last.reason,
+        )
+    )
+
+
+def _complete_due(store: Store, now: datetime, msisdn: str | None = None) -> list[ServiceOrder]:
+    """Complete the pending orders whose effective time has come (oldest first)."""
+    done = []
+    for order in store.orders(msisdn, {OrderState.PENDING}):
+        completed = complete_due(order, now)
+        if completed is not None:
+            _record(store, completed)
+            done.append(completed)
+    return done
+
+
+def submit_order(
+    store: Store,
+    request: OrderRequest,
+    now: datetime,
+    credentials: Credentials | None = None,
+) -> OrderResult:
+    """Take a service order (业务受理): accept it on the line, record it and its effect.
+
+    A request id already used for the same request returns that order (`repeated`): a front-
+    end can retry safely. Closing a line withdraws its open orders and issues its final bill.
+
+    Raises:
+        NotFound: unknown number.
+        Conflict: the request id was used for a different request.
+        OrderRejected: the order cannot be taken (channel, identity, line state, unknown
+            product…); nothing was recorded but a failed password attempt.
+    """
+    now = as_instant(now)
+    rejected: ServiceOrder | None = None
+    with store.transaction():
+        line = get_line(store, request.msisdn)
+        request = attrs.evolve(request, msisdn=line.msisdn)
+        known = store.order_for_request(request.request_id)
+        if known is not None:
+            if known.request != request:
+                raise Conflict(
+                    "request id",
+                    request.request_id,
+                    f"already used by order {known.id} ({known.type} for {known.msisdn})",
+                )
+            return OrderResult(known, line, repeated=True)
+        _complete_due(store, now, line.msisdn)
+        catalog = load_catalog(store)
+        order_id = f"ORD-{store.order_count() + 1:06d}"
+        acceptance = accept(request, order_id, line, catalog, now, credentials or Credentials())
+        if acceptance.line != line:
+            store.update_subscriber(acceptance.line)
+        if not acceptance.accepted:
+            rejected = acceptance.order
+        else:
+            _record(store, acceptance.order, new=True)
+            bills: tuple[Bill, ...] = ()
+            cancelled: list[ServiceOrder] = []
+            closed = acceptance.line
+            if request.type is OrderType.CLOSE and closed.last_billed_month is not None:
+                for open_order in store.orders(closed.msisdn, OPEN):
+                    if open_order.id == order_id:
+                        continue
+                    gone = transition(
+                        open_order,
+                        OrderState.CANCELLED,
+                        now,
+                        SYSTEM,
+                        request.channel,
+                        f"line closed by {order_id}",
+                    )
+                    _record(store, gone)
+                    cancelled.append(gone)
+                result = _issue_line(store, closed, closed.last_billed_month, catalog, now)
+                bills = (*result.earlier, result.bill) if result.bill is not None else ()
+            return OrderResult(
+                acceptance.order, acceptance.line, final_bills=bills, cancelled=tuple(cancelled)
+            )
+    assert rejected is not None
+    raise OrderRejected(rejected.type.value, rejected.msisdn, rejected.reason)
+
+
+def withdraw_order(
+    store: Store,
+    order_id: str,
+    now: datetime,
+    *,
+    by: str = "",
+    channel: Channel = Channel.HOTLINE,
+    reason: str = "withdrawn by the customer",
+) -> ServiceOrder:
+    """Cancel an order that has not taken effect (a pending package change, a next-month
+    pack…), taking its scheduled change off the line.
+
+    Raises:
+        NotFound: unknown order.
+        Conflict: the order is final or has taken effect (naming its state and the step).
+    """
+    now = as_instant(now)
+    with store.transaction():
+        order = get_order(store, order_id, now)
+        line = get_line(store, order.msisdn)
+        cancelled, line, _ = withdraw(order, line, now, by or channel.value, channel, reason)
+        store.update_subscriber(line)
+        _record(store, cancelled)
+    return cancelled
+
+
+def get_order(store: Store, order_id: str, now: datetime) -> ServiceOrder:
+    """An order, with its state as of `now` (a due pending order is completed first).
+
+    Raises:
+        NotFound: unknown order.
+    """
+    with store.transaction():
+        order = store.get_order(order_id.strip().upper())
+        if order is None:
+            raise NotFound("order", order_id)
+        for done in _complete_due(store, as_instant(now), order.msisdn):
+            if done.id == order.id:
+                return done
+    return order
+
+
+def list_orders(
+    store: Store,
+    now: datetime,
+    msisdn: str | None = None,
+    states: Sequence[OrderState] | None = None,
+) -> list[ServiceOrder]:
+    """Orders in submission order (of one line, in some states), as of `now`."""
+    with store.transaction():
+        number = get_line(store, msisdn).msisdn if msisdn is not None else None
+        _complete_due(store, as_instant(now), number)
+        return store.orders(number, set(states) if states else None)
+
+
+def process_due_orders(store: Store, now: datetime) -> list[ServiceOrder]:
+    """Complete every pending order whose effective time has come (a scheduler calls this at
+    00:00 on the 1st; reads of orders also catch up)."""
+    with store.transaction():
+        return _complete_due(store, as_instant(now))
+
+
+def verify_password(store: Store, msisdn: str, password: str | None, now: datetime) -> Subscriber:
+    """Check a line's service password (a web or IVR login); a failure is recorded, and the
+    `identity.MAX_FAILURES`th in a row locks the password.
+
+    Raises:
+        NotFound: unknown number.
+        AccessDenied: wrong, missing, unset or locked password.
+    """
+    with store.transaction():
+        line = get_line(store, msisdn)
+        check = _check_password(line, password, as_instant(now))
+        if check.line != line:
+            store.update_subscriber(check.line)
+    if not check.ok:
+        raise AccessDenied(line.msisdn, check.problem)
+    return check.line
+
+
+# ---------------------------------------------------------------- history
+
+
+@attrs.frozen
+class HistoryItem:
+    at: datetime
+    kind: str  # line, order, bill, payment, recharge
+    ref: str
+    text: str
+
+
+def history(store: Store, msisdn: str) -> list[HistoryItem]:
+    """A line's audit trail in time order: its opening, every step of every order (who, when,
+    which channel, why), its issued bills, and the payments to its account."""
+    line = get_line(store, msisdn)
+    items = [
+        HistoryItem(
+            line.active_from,
+            "line",
+            line.msisdn,
+            f"opened on {line.plan_id}, account {line.account_id}",
+        )
+    ]
+    for order in store.orders(line.msisdn):
+        for step in order.transitions:
+            why = f": {step.reason}" if step.reason else ""
+            what = order.summary or order.request.product or order.type.value
+            items.append(
+                HistoryItem(
+                    step.at,
+                    "order",
+                    order.id,
+                    f"{order.type} {step.state}{why} — {what} (via {step.channel}, by {step.by})",
+                )
+            )
+    for bill in store.bills(line.account_id):
+        if bill.msisdn == line.msisdn and bill.issued_at is not None:
+            kind = "final bill" if bill.final else "bill"
+            items.append(
+                HistoryItem(
+                    bill.issued_at,
+                    "bill",
+                    bill.id,
+                    f"{kind} {bill.month} issued: {bill.total} yuan, due by {bill.due_date}",
+                )
+            )
+    for entry in store.entries(line.account_id):
+        if entry.kind in (EntryKind.PAYMENT, EntryKind.RECHARGE):
+            items.append(
+                HistoryItem(
+                    entry.at,
+                    entry.kind.value,
+                    entry.id,
+                    f"{entry.amount} yuan to account {entry.account_id} {entry.ref}".rstrip(),
+                )
+            )
+    return sorted(items, key=lambda i: i.at)

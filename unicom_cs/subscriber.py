@@ -126,6 +126,10 @@ class Subscriber:
     def packs_for(self, month: Month) -> tuple[str, ...]:
         return tuple(p.pack_id for p in self.packs if p.covers(month))
 
+    def redacted(self) -> Subscriber:
+        """The line for display: the password hash replaced by whether one is set."""
+        return attrs.evolve(self, password="(set)" if self.password else "")
+
     # ------------------------------------------------------------ the timelines
 
     def plan_on(self, month: Month) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -217,6 +216,10 @@ def subscriber() -> None:
 @click.option("--prepaid/--postpaid", default=False, help="Payment mode (default postpaid).")
 @click.option("--name", default="", help="The customer's name.")
 @click.option("--account", "account_id", help="Join an existing account (default: a new one).")
+@click.option(
+    "--password", envvar="UCS_PASSWORD", help="The six-digit service password, or UCS_PASSWORD."
+)
+@click.option("--id-doc", help="The holder's identity document (kept masked).")
 @json_option
 @pass_env
 def subscriber_add(
@@ -228,12 +231,17 @@ def subscriber_add(
     prepaid: bool,
     name: str,
     account_id: str | None,
+    password: str | None,
+    id_doc: str | None,
     as_json: bool,
 ) -> None:
     """Open a line NUMBER on a plan."""
+    import secrets
+
     from unicom_cs import service
     from unicom_cs.account import PaymentMode
     from unicom_cs.catalog import FirstMonth
+    from unicom_cs.identity import SALT_BYTES
 
     sub = service.add_line(
         env.store(),
@@ -244,9 +252,12 @@ def subscriber_add(
         first_month=FirstMonth(first_month) if first_month else None,
         name=name,
         account_id=account_id,
+        password=password,
+        salt=secrets.token_bytes(SALT_BYTES) if password is not None else b"",
+        id_document=id_doc,
     )
     if as_json:
-        emit_json(sub)
+        emit_json(sub.redacted())
         return
     click.echo(
         f"line {sub.msisdn} opened on {sub.plan_id} from {sub.activated} "
@@ -263,6 +274,7 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
     from unicom_cs import service
     from unicom_cs.errors import InvalidValue
     from unicom_cs.number import LineKind, mobile_info
+    from unicom_cs.period import Month
 
     store = env.store()
     sub = service.get_line(store, number)
@@ -275,22 +287,65 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
         except InvalidValue:
             pass
     if as_json:
-        emit_json({"line": sub, "account": account, "carrier": carrier, "home_province": province})
+        emit_json(
+            {
+                "line": sub.redacted(),
+                "status": sub.status.value,
+                "plan_now": sub.plan_on(Month.of(env.now)),
+                "account": account,
+                "carrier": carrier,
+                "home_province": province,
+            }
+        )
         return
+    now = env.now
+    this = Month.of(now)
+    pending = sub.pending_change(now)
+    status = sub.status.value + (
+        f" since {sub.statuses[-1].at.isoformat(timespec='minutes')}" if sub.statuses else ""
+    )
     rows = [
         ("number", sub.msisdn),
         ("kind", sub.kind.value),
-        ("plan", sub.plan_id),
+        ("status", status),
+        (
+            "plan",
+            sub.plan_on(this) + (f" (→ {pending.plan_id} from {pending.month})" if pending else ""),
+        ),
         ("activated", sub.activated),
         ("first month", sub.first_month.value),
         ("name", sub.name or "-"),
+        ("holder id", sub.holder_id or "-"),
+        ("password", "set" if sub.password else "not set"),
         ("account", f"{account.id} ({account.mode.value})"),
     ]
     if carrier is not None:
         rows += [("carrier", carrier or "-"), ("home province", province or "nationwide")]
-    rows += [("data packs", ", ".join(f"{p.pack_id} {p.month}" for p in sub.packs) or "-")]
+    packs = [
+        f"{p.pack_id} from {p.month}" + (f" to {p.end.previous()}" if p.end else "")
+        for p in sub.packs
+        if p.end is None or p.end > this
+    ]
+    services = sorted({p.code for p in sub.services if p.end is None or p.end > now})
+    rows += [
+        ("data packs", ", ".join(packs) or "-"),
+        ("services", ", ".join(services) or "-"),
+        ("roaming", "open" if sub.roaming_open_at(now) else "closed"),
+    ]
     for k, v in rows:
         click.echo(f"{k:>14}: {v}")
+
+
+def _line_row(s: Any, month: Month) -> list[object]:
+    return [
+        s.msisdn,
+        s.kind.value,
+        s.plan_on(month),
+        s.status.value,
+        s.activated,
+        s.account_id,
+        s.name,
+    ]
 
 
 @subscriber.command("list")
@@ -298,27 +353,17 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
 @pass_env
 def subscriber_list(env: Env, as_json: bool) -> None:
     """List every line."""
+    from unicom_cs.period import Month
+
     subs = list(env.store().subscribers())
     if as_json:
-        emit_json(subs)
+        emit_json([s.redacted() for s in subs])
         return
+    this = Month.of(env.now)
     table(
-        [[s.msisdn, s.kind.value, s.plan_id, s.activated, s.account_id, s.name] for s in subs],
-        ["number", "kind", "plan", "activated", "account", "name"],
+        [_line_row(s, this) for s in subs],
+        ["number", "kind", "plan", "status", "activated", "account", "name"],
     )
-
-
-@subscriber.command("pack")
-@click.argument("number")
-@click.argument("pack_id")
-@month_option("This month (immediate) or a later one.", required=True)
-@pass_env
-def subscriber_pack(env: Env, number: str, pack_id: str, month: Month) -> None:
-    """Put data pack PACK_ID on a line for a month (one pack of a group a month)."""
-    from unicom_cs import service
-
-    sub = service.add_pack(env.store(), number, pack_id, month, env.now)
-    click.echo(f"line {sub.msisdn}: {pack_id} for {month}")
 
 
 # ------------------------------------------------------------------ usage
@@ -457,7 +502,7 @@ def _print_bill(bill: Bill, state: str, records: tuple[RatedRecord, ...] = ()) -
     as_of = bill.as_of.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     head = f"Bill {bill.msisdn} {bill.month} ({state}; plan {bill.plan_id}"
     if bill.is_issued:
-        head += f"; due by {(bill.due_at - timedelta(days=1)).astimezone(SHANGHAI).date()})"
+        head += f"; due by {bill.due_date})"
     else:
         head += f"; charges to {as_of})"
     click.echo(head)

@@ -7,7 +7,7 @@ a cost in proportion to the change (not to the store). Usage is indexed by line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
@@ -18,6 +18,7 @@ from unicom_cs.account import Account, LedgerEntry
 from unicom_cs.billing import Adjustment, Bill, bill_id
 from unicom_cs.errors import Conflict, NotFound
 from unicom_cs.events import Event
+from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -35,6 +36,8 @@ class _Tables:
     adjustments: dict[str, Adjustment] = attrs.Factory(dict)
     entries: dict[str, LedgerEntry] = attrs.Factory(dict)
     events: list[Event] = attrs.Factory(list)
+    orders: dict[str, ServiceOrder] = attrs.Factory(dict)  # in submission order
+    order_requests: dict[str, str] = attrs.Factory(dict)  # request id -> order id
     # indexes, so that no look-up scans a whole table
     lines_by_account: dict[str, dict[str, str]] = attrs.Factory(dict)
     usage_by_line: dict[str, dict[str, UsageRecord]] = attrs.Factory(dict)
@@ -171,6 +174,39 @@ class MemoryStore:
     def entries(self, account_id: str) -> list[LedgerEntry]:
         found = self._t.entries_by_account.get(account_id, {}).values()
         return sorted(found, key=lambda e: (e.at, e.id))
+
+    def add_order(self, order: ServiceOrder) -> None:
+        if order.request.request_id in self._t.order_requests:
+            raise Conflict("request id", order.request.request_id, "already exists")
+        self._insert(self._t.orders, order.id, order, "order")
+        self._insert(self._t.order_requests, order.request.request_id, order.id, "request id")
+
+    def update_order(self, order: ServiceOrder) -> None:
+        table = self._t.orders
+        old = table.get(order.id)
+        if old is None:
+            raise NotFound("order", order.id)
+        table[order.id] = order
+        self._did(lambda: table.__setitem__(order.id, old))
+
+    def get_order(self, order_id: str) -> ServiceOrder | None:
+        return self._t.orders.get(order_id)
+
+    def order_for_request(self, request_id: str) -> ServiceOrder | None:
+        order_id = self._t.order_requests.get(request_id)
+        return None if order_id is None else self._t.orders[order_id]
+
+    def orders(
+        self, msisdn: str | None = None, states: Collection[OrderState] | None = None
+    ) -> list[ServiceOrder]:
+        return [
+            o
+            for o in self._t.orders.values()
+            if (msisdn is None or o.msisdn == msisdn) and (states is None or o.state in states)
+        ]
+
+    def order_count(self) -> int:
+        return len(self._t.orders)
 
     def add_event(self, event: Event) -> None:
         self._t.events.append(event)

@@ -9,8 +9,9 @@ hands them back. Usage rows are compact: integer codes, epoch microseconds, no r
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,19 +22,21 @@ from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.errors import Conflict, NotFound, NotInitialised, StoreError
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
+from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import CST, Month
 from unicom_cs.serialization import from_json, to_json
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import Direction, Service, UsageRecord
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 _SERVICES: Final = tuple(Service)
 _SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
 _DIRECTIONS: Final = tuple(Direction)
 _DIRECTION_CODE: Final = {d: i for i, d in enumerate(_DIRECTIONS)}
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
-_SCHEMA: Final = """
+_SCHEMA: Final = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS catalog_source (
     seq INTEGER PRIMARY KEY, name TEXT NOT NULL, text TEXT NOT NULL);
@@ -62,6 +65,15 @@ CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
 CREATE TABLE IF NOT EXISTS event (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL);
 """
+    + """
+CREATE TABLE IF NOT EXISTS service_order (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    request_id TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL REFERENCES line(msisdn),
+    state TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS service_order_line ON service_order(msisdn);
+CREATE INDEX IF NOT EXISTS service_order_state ON service_order(state);
+"""
+)
 
 
 def _micros(instant: datetime) -> int:
@@ -100,6 +112,9 @@ class SQLiteStore:
 
     def _create_schema(self) -> None:
         version = self._schema_version()
+        if version == 1:
+            self._migrate_1_to_2()
+            version = 2
         if version is not None:
             if version != SCHEMA_VERSION:
                 raise StoreError(
@@ -114,6 +129,30 @@ class SQLiteStore:
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _migrate_1_to_2(self) -> None:
+        """Version 2 adds service orders, and data packs run until cancelled: a version-1 pack
+        was for one month, so it gets that month's end."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            rows = self._db.execute("SELECT msisdn, data FROM line").fetchall()
+            for msisdn, data in rows:
+                line = json.loads(data)
+                for pack in line.get("packs", []):
+                    if "end" not in pack:
+                        pack["end"] = str(Month.parse(pack["month"]).next())
+                self._db.execute(
+                    "UPDATE line SET data = ? WHERE msisdn = ?",
+                    (json.dumps(line, ensure_ascii=False), msisdn),
+                )
+            self._db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -329,6 +368,52 @@ class SQLiteStore:
             "ledger entry",
             entry.id,
         )
+
+    # service orders
+    def add_order(self, order: ServiceOrder) -> None:
+        if self.order_for_request(order.request.request_id) is not None:
+            raise Conflict("request id", order.request.request_id, "already exists")
+        self._run(
+            "INSERT INTO service_order (id, request_id, msisdn, state, data)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (order.id, order.request.request_id, order.msisdn, order.state.value, to_json(order)),
+            "order",
+            order.id,
+        )
+
+    def update_order(self, order: ServiceOrder) -> None:
+        cur = self._run(
+            "UPDATE service_order SET state = ?, data = ? WHERE id = ?",
+            (order.state.value, to_json(order), order.id),
+        )
+        if cur.rowcount != 1:
+            raise NotFound("order", order.id)
+
+    def get_order(self, order_id: str) -> ServiceOrder | None:
+        row = self._run("SELECT data FROM service_order WHERE id = ?", (order_id,)).fetchone()
+        return None if row is None else from_json(row[0], ServiceOrder)
+
+    def order_for_request(self, request_id: str) -> ServiceOrder | None:
+        row = self._run(
+            "SELECT data FROM service_order WHERE request_id = ?", (request_id,)
+        ).fetchone()
+        return None if row is None else from_json(row[0], ServiceOrder)
+
+    def orders(
+        self, msisdn: str | None = None, states: Collection[OrderState] | None = None
+    ) -> list[ServiceOrder]:
+        sql, args = "SELECT data FROM service_order WHERE 1 = 1", []
+        if msisdn is not None:
+            sql, args = sql + " AND msisdn = ?", [msisdn]
+        if states is not None:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            args += [s.value for s in states]
+        cur = self._run(sql + " ORDER BY seq", args)
+        return [from_json(data, ServiceOrder) for (data,) in cur.fetchall()]
+
+    def order_count(self) -> int:
+        row = self._run("SELECT count(*) FROM service_order").fetchone()
+        return int(row[0])
 
     def add_event(self, event: Event) -> None:
         self._run(
