@@ -6,15 +6,12 @@ Where the sources are silent the entry says what the library chose.
 
 from typing import Final
 
-DEFAULT_CATALOG_TOML: Final = """
+_BASE_TOML: Final = """
 # Calls to the operator's own service numbers are free (tariff rules §9).
 free_numbers = ["10010", "10011", "10018", "10901", "13010199999", "18618610010"]
 # Abroad only the roaming hotlines are free; +86 10010 is charged at roaming rates (§5).
 roaming_free_numbers = ["13010199999", "18618610010"]
 default_roaming_zone = "roam-rest"
-# 停机保号: a month a line is suspended throughout pays this instead of its monthly fee. The
-# published rules are silent on the amount; 5 yuan a month is the common provincial standard.
-retention_fee = "5"
 
 [[plan]]
 id = "3g-a-46"
@@ -302,7 +299,15 @@ name_zh = "宽带300M"
 kind = "broadband"
 monthly_fee = "150"
 source = "illustrative monthly-fee product: shared/reference publishes no fixed-line or broadband tariff"
+"""
 
+# 停机保号: a month a line is suspended throughout pays this instead of its monthly fee. The
+# published rules are silent on the amount; 5 yuan a month is the common provincial standard.
+_RETENTION_TOML: Final = """
+retention_fee = "5"
+"""
+
+_SERVICES_TOML: Final = """
 [[service]]
 id = "caller-id"
 name = "Caller display"
@@ -324,3 +329,10 @@ name_zh = "手机邮箱"
 monthly_fee = "5"
 source = "illustrative: the published rules give no value-added-service fees"
 """
+
+# What 0.2.0 added to the bundled catalog. A store made by 0.1.0 gets it as a catalog source of
+# its own when it is migrated.
+ADDED_IN_0_2_TOML: Final = _RETENTION_TOML + _SERVICES_TOML
+
+# Top-level keys come before the tables.
+DEFAULT_CATALOG_TOML: Final = _RETENTION_TOML + _BASE_TOML + _SERVICES_TOML

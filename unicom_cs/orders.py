@@ -257,15 +257,16 @@ def transition(
     )
 
 
-def _event(order: ServiceOrder) -> OrderStateChanged:
+def state_event(order: ServiceOrder) -> OrderStateChanged:
+    """The event that reports the order's latest step."""
     last = order.transitions[-1]
     return OrderStateChanged(
         order.id,
         order.msisdn,
-        order.type,
-        order.state,
+        order.type.value,
+        order.state.value,
         last.at,
-        last.channel,
+        last.channel.value,
         order.effective_at,
         last.reason,
     )
@@ -314,10 +315,10 @@ def accept(
         line, effective_at, summary = _EFFECTS[request.type](ctx, line)
     except _PasswordRefused as e:  # the failed attempt counts: the caller keeps `e.line`
         rejected = transition(order, S.REJECTED, now, by, request.channel, e.reason)
-        return Acceptance(rejected, e.line, (_event(rejected),))
+        return Acceptance(rejected, e.line, (state_event(rejected),))
     except UnicomError as e:
         rejected = transition(order, S.REJECTED, now, by, request.channel, e.message())
-        return Acceptance(rejected, line, (_event(rejected),))
+        return Acceptance(rejected, line, (state_event(rejected),))
     order = attrs.evolve(order, effective_at=effective_at, summary=summary)
     order = transition(order, S.IN_PROGRESS, now, by, request.channel)
     if effective_at <= now:
@@ -325,7 +326,7 @@ def accept(
     else:
         when = effective_at.isoformat(timespec="minutes")
         order = transition(order, S.PENDING, now, by, request.channel, f"takes effect {when}")
-    return Acceptance(order, line, (_event(order),))
+    return Acceptance(order, line, (state_event(order),))
 
 
 def _check_identity(
@@ -609,4 +610,4 @@ def withdraw(
     )
     changes = tuple(c for c in line.plan_changes if c.order_id != order.id)
     line = attrs.evolve(line, packs=packs, plan_changes=changes)
-    return cancelled, line, _event(cancelled)
+    return cancelled, line, state_event(cancelled)

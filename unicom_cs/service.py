@@ -49,7 +49,6 @@ from unicom_cs.events import (
     AdjustmentPosted,
     BillIssued,
     LineOpened,
-    OrderStateChanged,
     PaymentReceived,
     TariffsLoaded,
     UsageImported,
@@ -69,6 +68,7 @@ from unicom_cs.orders import (
     ServiceOrder,
     accept,
     complete_due,
+    state_event,
     transition,
     withdraw,
 )
@@ -684,19 +684,7 @@ class OrderResult:
 
 def _record(store: Store, order: ServiceOrder, *, new: bool = False) -> None:
     (store.add_order if new else store.update_order)(order)
-    last = order.transitions[-1]
-    store.add_event(
-        OrderStateChanged(
-            order.id,
-            order.msisdn,
-            order.type.value,
-            order.state.value,
-            last.at,
-            last.channel.value,
-            order.effective_at,
-            last.reason,
-        )
-    )
+    store.add_event(state_event(order))
 
 
 def _complete_due(store: Store, now: datetime, msisdn: str | None = None) -> list[ServiceOrder]:

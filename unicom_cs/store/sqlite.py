@@ -135,8 +135,11 @@ class SQLiteStore:
             raise
 
     def _migrate_1_to_2(self) -> None:
-        """Version 2 adds service orders, and data packs run until cancelled: a version-1 pack
-        was for one month, so it gets that month's end."""
+        """Version 2 adds service orders; data packs run until cancelled, so a version-1 pack
+        (for one month) gets that month's end; and the catalog gets what 0.2.0 added to the
+        bundled one (value-added services, the retention fee) as a source of its own."""
+        from unicom_cs.default_catalog import ADDED_IN_0_2_TOML
+
         self._db.execute("BEGIN IMMEDIATE")
         try:
             for statement in _SCHEMA.split(";"):
@@ -151,6 +154,11 @@ class SQLiteStore:
                 self._db.execute(
                     "UPDATE line SET data = ? WHERE msisdn = ?",
                     (json.dumps(line, ensure_ascii=False), msisdn),
+                )
+            if self._db.execute("SELECT count(*) FROM catalog_source").fetchone()[0]:
+                self._db.execute(
+                    "INSERT INTO catalog_source (name, text) VALUES (?, ?)",
+                    ("unicom_cs 0.2.0 additions", ADDED_IN_0_2_TOML),
                 )
             self._db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
             self._db.execute("COMMIT")
@@ -402,6 +410,8 @@ class SQLiteStore:
     def orders(
         self, msisdn: str | None = None, states: Collection[OrderState] | None = None
     ) -> list[ServiceOrder]:
+        if states is not None and not states:
+            return []
         sql, args = "SELECT data FROM service_order WHERE 1 = 1", []
         if msisdn is not None:
             sql, args = sql + " AND msisdn = ?", [msisdn]
