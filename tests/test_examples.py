@@ -24,6 +24,15 @@ def test_the_pure_embedding_example_bills_without_a_store() -> None:
     assert "r2: 2 min -> 0.30" in out
 
 
+def test_the_business_hall_example_logs_in_orders_and_pays() -> None:
+    out = run("examples/business_hall.py")
+    assert "login refused: 18612345678: wrong service password (4 tries left)" in out
+    assert "sent twice, one order: ORD-000001 (repeated=True)" in out
+    # caller display from 10 November: 6.00 × 21/30 days = 4.20; with the 56.00 fee, 60.20
+    assert '"total": "60.20"' in out
+    assert "2026-12: plan 4g-76" in out
+
+
 def test_the_benchmark_quick_mode_prints_its_figures() -> None:
     out = run("benchmarks/bench_import.py", "--quick")
     assert "speed vs csv" in out

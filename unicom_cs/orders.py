@@ -146,7 +146,7 @@ _WHILE_LOST: Final = frozenset(
     }
 )
 SYSTEM: Final = "system"
-_DEFAULT_BY: Final = {
+DEFAULT_BY: Final = {
     Channel.HOTLINE: "hotline agent",
     Channel.SMS: "customer",
     Channel.WEB: "customer",
@@ -242,6 +242,14 @@ def transition(
     Raises:
         Conflict: a step TMF622 does not allow, naming the state and the step.
     """
+    last = order.transitions[-1].at if order.transitions else None
+    if last is not None and as_instant(at) < last:
+        raise Conflict(
+            "order",
+            order.id,
+            f"its last step was at {last.isoformat(timespec='minutes')}: "
+            "steps are taken in time order",
+        )
     if to not in TRANSITIONS[order.state]:
         allowed = ", ".join(sorted(TRANSITIONS[order.state])) or "nothing: it is final"
         raise Conflict(
@@ -299,7 +307,7 @@ def accept(
     """
     now = as_instant(now)
     credentials = credentials or Credentials()
-    by = request.by or _DEFAULT_BY[request.channel]
+    by = request.by or DEFAULT_BY[request.channel]
     order = ServiceOrder(
         order_id,
         request,
@@ -423,6 +431,7 @@ def _start_service(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str
 
 
 def _stop_service(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
+    x.cat.service(x.r.product)  # an unknown service is named as such
     if not line.has_service(x.r.product, x.now):
         raise _Refused(f"{x.r.product} is not open on {line.msisdn}")
     services = tuple(
@@ -462,6 +471,7 @@ def _pack_order(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
 
 
 def _pack_cancel(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
+    x.cat.pack(x.r.product)  # an unknown pack is named as such
     this = Month.of(x.now)
     nxt = this.next()
     packs = list(line.packs)
@@ -472,6 +482,11 @@ def _pack_cancel(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
             packs[i] = attrs.evolve(held, end=nxt, ended_by=x.order_id)
             summary = f"cancel data pack {held.pack_id} from {nxt} (00:00 on the 1st)"
             return attrs.evolve(line, packs=tuple(packs)), nxt.start, summary
+        if held.covers(this) and held.end is not None:
+            raise _Refused(
+                f"{held.pack_id} already ends with {held.end.previous()}"
+                + (f" (order {held.ended_by})" if held.ended_by else "")
+            )
         if held.month > this:
             raise _Refused(
                 f"{held.pack_id} starts in {held.month}: withdraw its order {held.order_id} instead"

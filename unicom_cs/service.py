@@ -58,6 +58,7 @@ from unicom_cs.identity import check_resident_id, hash_password, mask_id
 from unicom_cs.money import Money, round_line, total
 from unicom_cs.number import canonical
 from unicom_cs.orders import (
+    DEFAULT_BY,
     OPEN,
     SYSTEM,
     Channel,
@@ -720,6 +721,7 @@ def submit_order(
     with store.transaction():
         line = get_line(store, request.msisdn)
         request = attrs.evolve(request, msisdn=line.msisdn)
+        _complete_due(store, now, line.msisdn)
         known = store.order_for_request(request.request_id)
         if known is not None:
             if known.request != request:
@@ -729,7 +731,7 @@ def submit_order(
                     f"already used by order {known.id} ({known.type} for {known.msisdn})",
                 )
             return OrderResult(known, line, repeated=True)
-        _complete_due(store, now, line.msisdn)
+        _check_time_order(store, line.msisdn, now)
         catalog = load_catalog(store)
         order_id = f"ORD-{store.order_count() + 1:06d}"
         acceptance = accept(request, order_id, line, catalog, now, credentials or Credentials())
@@ -765,6 +767,20 @@ def submit_order(
     raise OrderRejected(rejected.type.value, rejected.msisdn, rejected.reason)
 
 
+def _check_time_order(store: Store, msisdn: str, now: datetime) -> None:
+    """Orders are taken in time order: none may come before the line's latest order step."""
+    latest = max(
+        (o.transitions[-1] for o in store.orders(msisdn)), key=lambda t: t.at, default=None
+    )
+    if latest is not None and now < latest.at:
+        raise Conflict(
+            "line",
+            msisdn,
+            f"has an order step at {latest.at.isoformat(timespec='minutes')}, after "
+            f"{now.isoformat(timespec='minutes')}: orders are taken in time order",
+        )
+
+
 def withdraw_order(
     store: Store,
     order_id: str,
@@ -783,9 +799,12 @@ def withdraw_order(
     """
     now = as_instant(now)
     with store.transaction():
-        order = get_order(store, order_id, now)
+        order = store.get_order(order_id.strip().upper())  # as stored: `withdraw` says if it
+        if order is None:  # has taken effect since
+            raise NotFound("order", order_id)
         line = get_line(store, order.msisdn)
-        cancelled, line, _ = withdraw(order, line, now, by or channel.value, channel, reason)
+        by = by or DEFAULT_BY[channel]
+        cancelled, line, _ = withdraw(order, line, now, by, channel, reason)
         store.update_subscriber(line)
         _record(store, cancelled)
     return cancelled
@@ -856,10 +875,16 @@ class HistoryItem:
     text: str
 
 
-def history(store: Store, msisdn: str) -> list[HistoryItem]:
-    """A line's audit trail in time order: its opening, every step of every order (who, when,
-    which channel, why), its issued bills, and the payments to its account."""
+_HISTORY_RANK = {"line": 0, "order": 1, "bill": 2, "payment": 3, "recharge": 3}
+
+
+def history(store: Store, msisdn: str, now: datetime) -> list[HistoryItem]:
+    """A line's audit trail in time order as of `now`: its opening, every step of every order
+    (who, when, which channel, why; due orders completed first), its issued bills, and the
+    payments to its account. At one instant: orders before bills, steps the system took as a
+    consequence (orders cancelled by a closure) after the step that caused them."""
     line = get_line(store, msisdn)
+    process_due_orders(store, now)
     items = [
         HistoryItem(
             line.active_from,
@@ -898,7 +923,10 @@ def history(store: Store, msisdn: str) -> list[HistoryItem]:
                     entry.at,
                     entry.kind.value,
                     entry.id,
-                    f"{entry.amount} yuan to account {entry.account_id} {entry.ref}".rstrip(),
+                    f"{entry.amount} yuan to account {entry.account_id}"
+                    + (f" via {entry.ref}" if entry.ref else ""),
                 )
             )
-    return sorted(items, key=lambda i: i.at)
+    return sorted(
+        items, key=lambda i: (i.at, _HISTORY_RANK[i.kind], i.text.endswith(f"by {SYSTEM})"))
+    )

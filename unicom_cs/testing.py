@@ -12,7 +12,13 @@ Each function returns a `hypothesis` strategy (a generator of examples) for one 
   video, SMS, MMS and data, in and out, some abroad (JP, GB, BR...) and some to free numbers;
 - `usage_months`: a line, a month it is active in and that month's records (`LineMonth`);
 - `bills`: bills composed from those with `compose_bill`, issued or not;
-- `accounts`, `ledger_entries`, `adjustments`, `catalogs`: the other public values.
+- `accounts`, `ledger_entries`, `adjustments`, `catalogs`: the other public values;
+- `service_passwords`, `resident_ids`: service passwords the rules accept and resident identity
+  numbers with their right check character;
+- `order_requests`, `credentials`: service orders as a front-end submits them, and what the
+  customer proves with them;
+- `line_orders`, `service_orders`: a line and the orders `orders.accept` took on it (its
+  timelines filled in), and those orders (completed, pending, cancelled or rejected).
 
 The module is pure like the core: it imports only hypothesis, attrs, the standard library and
 `unicom_cs`, reads no file and no clock. Usage::
@@ -39,8 +45,22 @@ from hypothesis.strategies import SearchStrategy
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
 from unicom_cs.billing import Adjustment, Bill, compose_bill, issue
 from unicom_cs.catalog import KB, MB, Catalog, Plan, default_catalog
+from unicom_cs.identity import SALT_BYTES, hash_password, mask_id
 from unicom_cs.money import Money
 from unicom_cs.number import LineKind
+from unicom_cs.orders import (
+    COUNTER_ONLY,
+    PRODUCT,
+    Channel,
+    Credentials,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    ServiceOrder,
+    accept,
+    complete_due,
+    withdraw,
+)
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
 from unicom_cs.usage import Direction, Service, UsageRecord
@@ -490,28 +510,272 @@ def ledger_entries(account_id: str | None = None) -> SearchStrategy[LedgerEntry]
     return draw_entry()
 
 
+# ------------------------------------------------------------------------------------- identity
+
+#: Region codes (行政区划代码) the resident identity numbers are drawn from: districts of
+#: Beijing, Shanghai, Shenzhen, Chengdu, Hangzhou and Wuhan.
+RESIDENT_REGIONS: Final = ("110101", "310104", "440305", "510107", "330106", "420102")
+#: The scrypt cost of the passwords `line_orders` puts on its lines: tiny, so that checking one
+#: costs microseconds. Test values only: a real line's password uses `identity.SCRYPT_N`.
+TEST_SCRYPT_N: Final = 2**4
+
+
+def _id_check_character(first17: str) -> str:
+    """ISO 7064 MOD 11-2 over 17 digits: weights 2**(17-i) mod 11, check (12 - sum) mod 11."""
+    value = (12 - sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(first17)) % 11) % 11
+    return "X" if value == 10 else str(value)
+
+
+def resident_ids(regions: Sequence[str] = RESIDENT_REGIONS) -> SearchStrategy[str]:
+    """Valid 18-character PRC resident identity numbers (GB 11643-1999): a region code, a birth
+    date from 1930 to 2008, a 3-digit sequence number and the right check character (0-9 or X),
+    as `identity.check_resident_id` accepts them."""
+
+    def build(region: str, born: date, seq: int) -> str:
+        first17 = f"{region}{born:%Y%m%d}{seq:03d}"
+        return first17 + _id_check_character(first17)
+
+    return st.builds(
+        build,
+        st.sampled_from(tuple(regions)),
+        st.dates(date(1930, 1, 1), date(2008, 12, 31)),
+        st.integers(0, 999),
+    )
+
+
+def _wrong_check(number: str) -> str:
+    """The number with another check character: malformed, as a mistyped document is."""
+    return number[:17] + ("0" if number[17] != "0" else "1")
+
+
+def _simple(password: str) -> bool:
+    """One digit repeated, or a run up or down (123456, 987654): too easy to guess."""
+    return len(set(password)) == 1 or password in "0123456789" or password in "9876543210"
+
+
+def service_passwords() -> SearchStrategy[str]:
+    """Six-digit service passwords that `identity.check_password_rules` accepts: not one digit
+    repeated (888888), not a run up or down (123456, 654321)."""
+    return st.integers(0, 999_999).map(lambda n: f"{n:06d}").filter(lambda p: not _simple(p))
+
+
+def salts() -> SearchStrategy[bytes]:
+    """Random salts of `identity.SALT_BYTES` bytes, as a front-end draws with `secrets`."""
+    return st.binary(min_size=SALT_BYTES, max_size=SALT_BYTES)
+
+
+def credentials(
+    password: str | None = None, document: str | None = None
+) -> SearchStrategy[Credentials]:
+    """What a customer proves with a submission, each field present or not.
+
+    Args:
+        password: the line's service password: offered most of the time when given, otherwise
+            a wrong one or none, so password checks both pass and fail.
+        document: the holder's identity document: offered most of the time when given,
+            otherwise another valid number, a malformed one or none.
+
+    A new password (set-password) and a new holder's document (change-holder) are drawn too,
+    with a salt of the right size.
+    """
+    right_password = [st.just(password)] * 6 if password else []
+    right_document = [st.just(document)] * 6 if document else []
+    return st.builds(
+        Credentials,
+        password=st.one_of(*right_password, st.none(), service_passwords()),
+        document=st.one_of(
+            *right_document, st.none(), resident_ids(), resident_ids().map(_wrong_check)
+        ),
+        new_password=st.one_of(st.none(), service_passwords()),
+        new_document=st.one_of(st.none(), resident_ids()),
+        salt=salts(),
+    )
+
+
+# ------------------------------------------------------------------------------------- orders
+
+_REQUEST_NAMES: Final = ("Li Wei", "Wang Fang", "张敏", "陈杰")
+
+
+def _products(kind: OrderType, catalog: Catalog) -> SearchStrategy[str]:
+    what = PRODUCT.get(kind)
+    if what == "service":
+        return st.sampled_from(sorted(s.id for s in catalog.services.values()))
+    if what == "pack":
+        return st.sampled_from(sorted(catalog.packs))
+    if what == "plan":
+        return plan_ids(LineKind.MOBILE, catalog)
+    return st.just("")
+
+
+def order_requests(
+    msisdn: str | None = None,
+    *,
+    types: Sequence[OrderType] | None = None,
+    channels: Sequence[Channel] | None = None,
+    catalog: Catalog | None = None,
+) -> SearchStrategy[OrderRequest]:
+    """Service order requests as a front-end submits them, on any channel.
+
+    Each names the product its type takes (`orders.PRODUCT`): a value-added service, a data
+    pack or a mobile plan of the catalog, and nothing for the other types. Pack orders are for
+    this month (LJKT) or the next (KT); change-holder orders name the new holder. Whether the
+    order can be accepted depends on the line, the channel and the credentials.
+
+    Args:
+        msisdn: the line; any `msisdns()` when None.
+        types, channels: what to draw from (default: every order type, every channel).
+        catalog: where products come from (default: the bundled catalog).
+    """
+    cat = catalog or _bundled()
+    kinds = st.sampled_from(tuple(OrderType) if types is None else tuple(types))
+    ways = st.sampled_from(tuple(Channel) if channels is None else tuple(channels))
+    products = {kind: _products(kind, cat) for kind in OrderType}
+    numbers = st.just(msisdn) if msisdn else msisdns()
+    request_ids = st.integers(1, 10**9).map(lambda n: f"REQ-{n}")
+    holders = st.sampled_from(_REQUEST_NAMES)
+
+    @st.composite
+    def draw_request(draw: st.DrawFn) -> OrderRequest:
+        kind = draw(kinds)
+        return OrderRequest(
+            request_id=draw(request_ids),
+            msisdn=draw(numbers),
+            type=kind,
+            channel=draw(ways),
+            product=draw(products[kind]),
+            immediate=kind is OrderType.PACK_ORDER and draw(st.booleans()),
+            holder=draw(holders) if kind is OrderType.CHANGE_HOLDER else "",
+        )
+
+    return draw_request()
+
+
+@attrs.frozen
+class LineOrders:
+    """A line, the orders taken on it (oldest first) and the line as they left it.
+
+    `password` and `document` are what the holder can prove at the end ("" for none): the
+    service password in clear and the identity document whose masked form is on record.
+    """
+
+    subscriber: Subscriber
+    orders: tuple[ServiceOrder, ...]
+    password: str = ""
+    document: str = ""
+
+
+def line_orders(
+    subscriber: SearchStrategy[Subscriber] | None = None,
+    *,
+    catalog: Catalog | None = None,
+    min_orders: int = 0,
+    max_orders: int = 8,
+) -> SearchStrategy[LineOrders]:
+    """A line (`subscribers()` by default) and service orders taken on it with `orders.accept`,
+    at increasing instants from its activation over about three months: so its timelines (plan
+    changes, packs, services, statuses, roaming, password failures) are real.
+
+    The line sometimes has a service password (hashed at `TEST_SCRYPT_N`) and an identity
+    document on record; requests come on every channel with credentials that are mostly right.
+    Pending orders complete when their time comes (`orders.complete_due`), and some are
+    withdrawn (`orders.withdraw`). Rejected orders are kept too (a front-end sees them).
+    """
+    cat = catalog or _bundled()
+    lines = subscribers(catalog=cat) if subscriber is None else subscriber
+    requests = order_requests("0", catalog=cat)  # the line's number is put in after the draw
+    proofs: dict[tuple[str, str], SearchStrategy[Credentials]] = {}
+    ids = resident_ids()
+
+    @st.composite
+    def draw_line_orders(draw: st.DrawFn) -> LineOrders:
+        line = draw(lines)
+        password = draw(st.sampled_from(("", "x", "x", "x")))
+        password = password and draw(service_passwords())
+        document = draw(st.one_of(st.just(""), ids))
+        if password:
+            line = attrs.evolve(
+                line, password=hash_password(password, draw(salts()), n=TEST_SCRYPT_N)
+            )
+        if document:
+            line = attrs.evolve(line, holder_id=mask_id(document))
+        now = line.active_from + timedelta(seconds=draw(st.integers(0, 40 * 24 * 3600)))
+        taken: list[ServiceOrder] = []
+        for i in range(draw(st.integers(min_orders, max_orders))):
+            now += timedelta(seconds=draw(st.integers(1, 20 * 24 * 3600)))
+            for j, order in enumerate(taken):
+                done = complete_due(order, now)
+                if done is not None:
+                    taken[j] = done
+            pending = [j for j, o in enumerate(taken) if o.state is OrderState.PENDING]
+            if pending and draw(st.integers(0, 4)) == 0:
+                j = draw(st.sampled_from(pending))
+                taken[j], line, _ = withdraw(taken[j], line, now, "customer", Channel.HOTLINE)
+                continue
+            request = attrs.evolve(draw(requests), msisdn=line.msisdn, request_id=f"REQ-{i + 1}")
+            if request.type in COUNTER_ONLY and draw(st.integers(0, 3)) > 0:
+                request = attrs.evolve(request, channel=Channel.COUNTER)
+            if (password, document) not in proofs:
+                proofs[password, document] = credentials(password or None, document or None)
+            creds = draw(proofs[password, document])
+            if not document and request.channel is Channel.COUNTER and not creds.document:
+                creds = attrs.evolve(creds, document=draw(ids))
+            acceptance = accept(request, f"ORD-{i + 1:06d}", line, cat, now, creds)
+            line = acceptance.line
+            taken.append(acceptance.order)
+            if acceptance.accepted and request.type is OrderType.SET_PASSWORD:
+                password = creds.new_password or ""
+            if acceptance.accepted and request.type is OrderType.CHANGE_HOLDER:
+                password, document = "", creds.new_document or ""
+            if not document and creds.document and line.holder_id == mask_id(creds.document):
+                document = creds.document.upper()  # a counter recorded the holder's document
+        return LineOrders(line, tuple(taken), password, document)
+
+    return draw_line_orders()
+
+
+def service_orders(
+    subscriber: SearchStrategy[Subscriber] | None = None, *, catalog: Catalog | None = None
+) -> SearchStrategy[ServiceOrder]:
+    """Service orders as `orders.accept` made them on a line (`line_orders`): completed,
+    pending, cancelled or rejected, each with its transitions."""
+    return line_orders(subscriber, catalog=catalog, min_orders=1).flatmap(
+        lambda lo: st.sampled_from(lo.orders)
+    )
+
+
 __all__ = [
     "COUNTRIES",
     "DOMESTIC_PEERS",
     "FREE_PEERS",
     "PROVINCES",
+    "RESIDENT_REGIONS",
     "ROAMING_PEERS",
+    "TEST_SCRYPT_N",
     "UNICOM_SEGMENTS",
     "LineMonth",
+    "LineOrders",
     "account_ids",
     "accounts",
     "adjustments",
     "amounts",
     "bills",
     "catalogs",
+    "credentials",
     "dates",
     "instants",
     "ledger_entries",
+    "line_orders",
     "money",
     "months",
     "msisdns",
+    "order_requests",
     "plan_ids",
     "plans",
+    "resident_ids",
+    "salts",
+    "service_orders",
+    "service_passwords",
     "subscribers",
     "usage_months",
     "usage_records",

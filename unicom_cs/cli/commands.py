@@ -292,6 +292,12 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
                 "line": sub.redacted(),
                 "status": sub.status.value,
                 "plan_now": sub.plan_on(Month.of(env.now)),
+                "pending_plan": (
+                    None
+                    if (change := sub.pending_change(env.now)) is None
+                    else {"plan_id": change.plan_id, "from": str(change.month)}
+                ),
+                "roaming_open": sub.roaming_open_at(env.now),
                 "account": account,
                 "carrier": carrier,
                 "home_province": province,

@@ -121,11 +121,13 @@ def _submit(
 
 def _print_result(result: OrderResult, as_json: bool) -> None:
     if as_json:
+        from unicom_cs.cli.commands import _bill_json
+
         emit_json(
             {
                 "order": result.order,
                 "repeated": result.repeated,
-                "final_bills": list(result.final_bills),
+                "final_bills": [_bill_json(b, "sent", None) for b in result.final_bills],
                 "cancelled": [o.id for o in result.cancelled],
             }
         )
@@ -436,7 +438,7 @@ def history(env: Env, number: str, as_json: bool) -> None:
     """The line's whole audit trail: orders and their steps, bills, payments, in time order."""
     from unicom_cs import service
 
-    items = service.history(env.store(), number)
+    items = service.history(env.store(), number, env.now)
     if as_json:
         emit_json(items)
         return
