@@ -23,7 +23,14 @@ from unicom_cs import service
 from unicom_cs.account import EntryKind
 from unicom_cs.billing import Bill
 from unicom_cs.money import Money
-from unicom_cs.orders import Channel, Credentials, OrderRequest, OrderType, ServiceOrder
+from unicom_cs.orders import (
+    Channel,
+    Credentials,
+    OrderRequest,
+    OrderType,
+    ServiceOrder,
+    data_only,
+)
 from unicom_cs.period import Month
 from unicom_cs.ports import Store
 
@@ -99,14 +106,16 @@ class BusinessHall:
         )
 
     def plans(self, msisdn: str, now: datetime) -> tuple[PlanView, ...]:
-        """The plans the line can change to (its kind's), the one in force marked."""
+        """The plans the line can change to (its kind and family: voice plans, or data-card
+        tiers), the one in force marked."""
         line = service.get_line(self.store, msisdn)
         current = line.plan_on(Month.of(now))
         catalog = service.load_catalog(self.store)
+        family = data_only(catalog.plan(current))
         return tuple(
             PlanView(p.id, p.name, str(p.monthly_fee), p.id == current)
             for p in catalog.plans.values()
-            if p.kind is line.kind
+            if p.kind is line.kind and data_only(p) is family
         )
 
     def change_package(

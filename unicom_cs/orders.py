@@ -34,7 +34,7 @@ from typing import Final
 
 import attrs
 
-from unicom_cs.catalog import Catalog
+from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, UnicomError
 from unicom_cs.events import OrderStateChanged
 from unicom_cs.identity import check_password, hash_password, verify_id
@@ -337,6 +337,19 @@ def accept(
     return Acceptance(order, line, (state_event(order),))
 
 
+def identity_problem(
+    request: OrderRequest, credentials: Credentials, line: Subscriber, now: datetime
+) -> tuple[Subscriber, str]:
+    """The channel's identity rule on its own (a retried request is checked again): the line
+    with its password failures counted, and the problem ("" when the proof holds)."""
+    try:
+        return _check_identity(request, credentials, line, now), ""
+    except _PasswordRefused as e:
+        return e.line, e.reason
+    except UnicomError as e:
+        return line, e.message()
+
+
 def _check_identity(
     request: OrderRequest, credentials: Credentials, line: Subscriber, now: datetime
 ) -> Subscriber:
@@ -463,7 +476,11 @@ def _pack_order(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
                     f"order {pack.id} for next month instead"
                 )
             packs[i] = attrs.evolve(held, end=month, ended_by=x.order_id)
-    packs.append(PackOrder(pack.id, month, None, x.order_id))
+    later = sorted((p for p in group if p.month > month), key=lambda p: p.month)
+    if later:  # a tier already ordered for next month (KT) takes over then
+        packs.append(PackOrder(pack.id, month, later[0].month, x.order_id, later[0].order_id))
+    else:
+        packs.append(PackOrder(pack.id, month, None, x.order_id))
     how = "this month (LJKT)" if x.r.immediate else f"from {month} (KT)"
     summary = f"data pack {pack.id} ({pack.fee}/month) {how}, until cancelled"
     effective = x.now if x.r.immediate else month.start
@@ -498,6 +515,13 @@ def _package_change(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, st
     plan = x.cat.plan(x.r.product)
     if plan.kind is not line.kind:
         raise _Refused(f"{plan.id} is a {plan.kind} plan; {line.msisdn} is a {line.kind} line")
+    current_plan = x.cat.plan(line.plan_on(Month.of(x.now).next()))
+    if data_only(plan) is not data_only(current_plan):
+        what = "a data-only card plan" if data_only(plan) else "a voice plan"
+        raise _Refused(
+            f"{plan.id} is {what}; {line.msisdn} is on {current_plan.id}: a line changes "
+            "between plans of its own family (voice plans, or data-card tiers)"
+        )
     pending = line.pending_change(x.now)
     if pending is not None:
         raise _Refused(
@@ -513,12 +537,28 @@ def _package_change(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, st
     return attrs.evolve(line, plan_changes=(*line.plan_changes, change)), month.start, summary
 
 
-def _status(to: LineStatus, allowed_from: tuple[LineStatus, ...], verb: str) -> Effect:
+def data_only(plan: Plan) -> bool:
+    """A data-card plan (上网卡): data and nothing else, no voice rate or minutes."""
+    return (
+        plan.data is not None
+        and plan.voice_rate.is_zero()
+        and plan.allowance.voice_minutes == 0
+        and plan.allowance.sms == 0
+    )
+
+
+def _status(to: LineStatus | None, allowed_from: tuple[LineStatus, ...], verb: str) -> Effect:
+    """A status change; `to` None: back to the status before the current one (lifting a loss
+    report returns a suspended line to suspended)."""
+
     def effect(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
         if line.status not in allowed_from:
             raise _Refused(f"{line.msisdn} is {line.status}: cannot {verb} it")
-        line = attrs.evolve(line, statuses=(*line.statuses, StatusChange(x.now, to)))
-        if to is LineStatus.CLOSED:  # services end, future changes lapse (orders: `close_out`)
+        new = to
+        if new is None:
+            new = line.statuses[-2].status if len(line.statuses) > 1 else LineStatus.ACTIVE
+        line = attrs.evolve(line, statuses=(*line.statuses, StatusChange(x.now, new)))
+        if new is LineStatus.CLOSED:  # services end, future changes lapse
             line = attrs.evolve(
                 line,
                 services=tuple(
@@ -576,7 +616,7 @@ _EFFECTS: Final[dict[OrderType, Effect]] = {
     T.REPORT_LOSS: _status(
         LineStatus.LOST, (LineStatus.ACTIVE, LineStatus.SUSPENDED), "report the loss of"
     ),
-    T.LIFT_LOSS: _status(LineStatus.ACTIVE, (LineStatus.LOST,), "lift the loss report of"),
+    T.LIFT_LOSS: _status(None, (LineStatus.LOST,), "lift the loss report of"),
     T.ROAMING_OPEN: _roaming(True),
     T.ROAMING_CLOSE: _roaming(False),
     T.CLOSE: _status(

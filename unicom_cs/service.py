@@ -69,6 +69,7 @@ from unicom_cs.orders import (
     ServiceOrder,
     accept,
     complete_due,
+    identity_problem,
     state_event,
     transition,
     withdraw,
@@ -707,64 +708,85 @@ def submit_order(
 ) -> OrderResult:
     """Take a service order (业务受理): accept it on the line, record it and its effect.
 
-    A request id already used for the same request returns that order (`repeated`): a front-
-    end can retry safely. Closing a line withdraws its open orders and issues its final bill.
+    A request id already used for the same request returns that order (`repeated`), once the
+    channel's proof of identity holds again: a front-end can retry safely. Closing a line
+    withdraws its open orders and issues its final bill.
 
     Raises:
         NotFound: unknown number.
-        Conflict: the request id was used for a different request.
+        Conflict: the request id was used for a different request, or an order step of the
+            line is later than `now` (orders are taken in time order).
         OrderRejected: the order cannot be taken (channel, identity, line state, unknown
             product…); nothing was recorded but a failed password attempt.
     """
     now = as_instant(now)
-    rejected: ServiceOrder | None = None
+    credentials = credentials or Credentials()
     with store.transaction():
         line = get_line(store, request.msisdn)
         request = attrs.evolve(request, msisdn=line.msisdn)
         _complete_due(store, now, line.msisdn)
         known = store.order_for_request(request.request_id)
-        if known is not None:
-            if known.request != request:
-                raise Conflict(
-                    "request id",
-                    request.request_id,
-                    f"already used by order {known.id} ({known.type} for {known.msisdn})",
-                )
-            return OrderResult(known, line, repeated=True)
-        _check_time_order(store, line.msisdn, now)
-        catalog = load_catalog(store)
-        order_id = f"ORD-{store.order_count() + 1:06d}"
-        acceptance = accept(request, order_id, line, catalog, now, credentials or Credentials())
-        if acceptance.line != line:
-            store.update_subscriber(acceptance.line)
-        if not acceptance.accepted:
-            rejected = acceptance.order
-        else:
-            _record(store, acceptance.order, new=True)
-            bills: tuple[Bill, ...] = ()
-            cancelled: list[ServiceOrder] = []
-            closed = acceptance.line
-            if request.type is OrderType.CLOSE and closed.last_billed_month is not None:
-                for open_order in store.orders(closed.msisdn, OPEN):
-                    if open_order.id == order_id:
-                        continue
-                    gone = transition(
-                        open_order,
-                        OrderState.CANCELLED,
-                        now,
-                        SYSTEM,
-                        request.channel,
-                        f"line closed by {order_id}",
-                    )
-                    _record(store, gone)
-                    cancelled.append(gone)
-                result = _issue_line(store, closed, closed.last_billed_month, catalog, now)
-                bills = (*result.earlier, result.bill) if result.bill is not None else ()
-            return OrderResult(
-                acceptance.order, acceptance.line, final_bills=bills, cancelled=tuple(cancelled)
+        if known is None:
+            outcome = _take(store, request, line, now, credentials)
+        elif known.request != request:
+            raise Conflict(
+                "request id",
+                request.request_id,
+                f"already used by order {known.id} ({known.type} for {known.msisdn})",
             )
-    assert rejected is not None
-    raise OrderRejected(rejected.type.value, rejected.msisdn, rejected.reason)
+        else:
+            checked, problem = identity_problem(request, credentials, line, now)
+            if checked != line:
+                store.update_subscriber(checked)
+            outcome = (
+                attrs.evolve(known, reason=problem)
+                if problem
+                else OrderResult(known, checked, repeated=True)
+            )
+    if isinstance(outcome, ServiceOrder):  # rejected: raised once the failure count is kept
+        raise OrderRejected(outcome.type.value, outcome.msisdn, outcome.reason)
+    return outcome
+
+
+def _take(
+    store: Store,
+    request: OrderRequest,
+    line: Subscriber,
+    now: datetime,
+    credentials: Credentials,
+) -> OrderResult | ServiceOrder:
+    """Accept a new order and record it; a rejected order is returned, not recorded."""
+    _check_time_order(store, line.msisdn, now)
+    catalog = load_catalog(store)
+    order_id = f"ORD-{store.order_count() + 1:06d}"
+    acceptance = accept(request, order_id, line, catalog, now, credentials)
+    if acceptance.line != line:
+        store.update_subscriber(acceptance.line)
+    if not acceptance.accepted:
+        return acceptance.order
+    _record(store, acceptance.order, new=True)
+    closed = acceptance.line
+    last = closed.last_billed_month
+    if request.type is not OrderType.CLOSE or last is None:
+        return OrderResult(acceptance.order, closed)
+    cancelled = []
+    for open_order in store.orders(closed.msisdn, OPEN):
+        if open_order.id != order_id:
+            gone = transition(
+                open_order,
+                OrderState.CANCELLED,
+                now,
+                SYSTEM,
+                request.channel,
+                f"line closed by {order_id}",
+            )
+            _record(store, gone)
+            cancelled.append(gone)
+    bills: tuple[Bill, ...] = ()
+    if last >= closed.first_billed_month:  # closed the instant it opened: nothing to bill
+        result = _issue_line(store, closed, last, catalog, now)
+        bills = (*result.earlier, result.bill) if result.bill is not None else ()
+    return OrderResult(acceptance.order, closed, final_bills=bills, cancelled=tuple(cancelled))
 
 
 def _check_time_order(store: Store, msisdn: str, now: datetime) -> None:

@@ -176,6 +176,8 @@ class MemoryStore:
         return sorted(found, key=lambda e: (e.at, e.id))
 
     def add_order(self, order: ServiceOrder) -> None:
+        if order.msisdn not in self._t.subscribers:
+            raise NotFound("number", order.msisdn)
         if order.request.request_id in self._t.order_requests:
             raise Conflict("request id", order.request.request_id, "already exists")
         self._insert(self._t.orders, order.id, order, "order")

@@ -1,0 +1,53 @@
+"""Order rules decided after review: plan families, and lifting a loss report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from unicom_cs import service
+from unicom_cs.errors import OrderRejected
+from unicom_cs.orders import Channel, Credentials, OrderRequest, OrderType
+from unicom_cs.period import SHANGHAI
+from unicom_cs.ports import Store
+from unicom_cs.subscriber import LineStatus
+
+N = "18612345678"
+ID_DOC = "11010519491231002X"
+NOW = datetime(2026, 11, 10, 10, tzinfo=SHANGHAI)
+
+
+def submit(store: Store, n: int, kind: OrderType, product: str = "", **kw: object) -> None:
+    channel = Channel.COUNTER if kind is OrderType.LIFT_LOSS else Channel.HOTLINE
+    request = OrderRequest(f"r{n}", N, kind, channel, product)
+    when = NOW.replace(minute=n)
+    service.submit_order(store, request, when, Credentials(document=ID_DOC))
+
+
+def test_a_voice_line_cannot_change_to_a_data_card_plan_or_back(store: Store) -> None:
+    service.add_line(store, N, "4g-56", date(2026, 10, 1))
+    before = store.events()
+    with pytest.raises(OrderRejected, match="own family"):
+        submit(store, 1, OrderType.PACKAGE_CHANGE, "3g-card-80")
+    assert store.events() == before
+    service.add_line(store, "18612340000", "3g-card-80", date(2026, 10, 1))
+    request = OrderRequest("c1", "18612340000", OrderType.PACKAGE_CHANGE, Channel.HOTLINE, "4g-56")
+    with pytest.raises(OrderRejected, match="own family"):
+        service.submit_order(store, request, NOW)
+    ok = OrderRequest("c2", "18612340000", OrderType.PACKAGE_CHANGE, Channel.HOTLINE, "3g-card-150")
+    assert service.submit_order(store, ok, NOW).order.state == "pending"
+
+
+@pytest.mark.parametrize("suspended", [False, True])
+def test_lifting_a_loss_report_returns_the_line_to_its_status_before(
+    store: Store, suspended: bool
+) -> None:
+    service.add_line(store, N, "4g-56", date(2026, 10, 1), id_document=ID_DOC)
+    if suspended:
+        submit(store, 1, OrderType.SUSPEND)
+    submit(store, 2, OrderType.REPORT_LOSS)
+    assert service.get_line(store, N).status is LineStatus.LOST
+    submit(store, 3, OrderType.LIFT_LOSS)
+    expected = LineStatus.SUSPENDED if suspended else LineStatus.ACTIVE
+    assert service.get_line(store, N).status is expected
