@@ -51,3 +51,15 @@ def test_lifting_a_loss_report_returns_the_line_to_its_status_before(
     submit(store, 3, OrderType.LIFT_LOSS)
     expected = LineStatus.SUSPENDED if suspended else LineStatus.ACTIVE
     assert service.get_line(store, N).status is expected
+
+
+def test_a_suspended_line_reported_lost_still_pays_only_the_retention_fee(store: Store) -> None:
+    service.add_line(store, N, "4g-56", date(2026, 10, 1), id_document=ID_DOC)
+    submit(store, 1, OrderType.SUSPEND)  # 10 November
+    submit(store, 2, OrderType.REPORT_LOSS)  # the suspended phone is lost
+    december = datetime(2026, 12, 31, 12, tzinfo=SHANGHAI)
+    bill, _ = service.bill_for(store, N, december)
+    # suspended, then lost, all of December: out of service every day, so 停机保号 5.00
+    assert [(line.label, str(line.amount)) for line in bill.lines] == [
+        ("Number retention fee", "5.00")
+    ]

@@ -208,12 +208,31 @@ class Subscriber:
     def _served(self, start: datetime, end: datetime) -> bool:
         if end <= self.active_from:
             return False
-        if self.status_at(start) in (LineStatus.ACTIVE, LineStatus.LOST):
-            return True
-        return any(
-            start < c.at < end and c.status in (LineStatus.ACTIVE, LineStatus.LOST)
-            for c in self.statuses
-        )
+        served_at_start = True  # active from activation
+        for at, in_service in self._service_changes():
+            if at >= end:
+                break
+            if at <= start:
+                served_at_start = in_service
+            elif in_service:  # back in service during the day
+                return True
+        return served_at_start
+
+    def _service_changes(self) -> list[tuple[datetime, bool]]:
+        """When the line went in or out of service: active and loss-reported lines are in
+        service (a lost line keeps its plan and pays its fee), suspended and closed lines are
+        not, and a suspended line reported lost stays out of service."""
+        out = []
+        previous = LineStatus.ACTIVE
+        for change in self.statuses:
+            status = change.status
+            if status is LineStatus.LOST and previous is LineStatus.SUSPENDED:
+                in_service = False
+            else:
+                in_service = status in (LineStatus.ACTIVE, LineStatus.LOST)
+                previous = status
+            out.append((change.at, in_service))
+        return out
 
     def service_days(self, code: str, month: Month) -> int:
         """Days of `month` the line was in service with `code` open at some moment."""
