@@ -264,11 +264,16 @@ def test_service_open_adds_a_prorated_line_to_the_bill_and_close_ends_it(
     assert field(ucs("subscriber", "show", line).stdout, "services") == "caller-id"
     bill = js(ucs, "bill", "show", line)
     vas = [ln for ln in bill["lines"] if ln["code"] == "value-added-service"]
-    # open 25-30 November: 6 of 30 days of 6.00 = 1.20
-    assert [(ln["label"], ln["amount"]) for ln in vas] == [("Caller display", "1.20")]
-    assert "6/30 days" in vas[0]["explanation"]
-    assert bill["total"] == "57.20"
-    assert "Caller display          1.20" in ucs("bill", "show", line).stdout
+    # charges so far count the days begun: open on 25 November, now the 25th: 1/30 of 6.00
+    assert [(ln["label"], ln["amount"]) for ln in vas] == [("Caller display", "0.20")]
+    assert "1/30 days" in vas[0]["explanation"]
+    assert bill["total"] == "56.20"
+    # by the month's end, open 25-30 November: 6 of 30 days of 6.00 = 1.20
+    month_end = js(ucs, "bill", "show", line, now="2026-11-30T23:00:00")
+    assert month_end["total"] == "57.20"
+    assert (
+        "Caller display          1.20" in ucs("bill", "show", line, now="2026-11-30T23:00").stdout
+    )
 
     closed = ucs("service", "close", line, "caller-id", now=LATER).stdout
     assert closed == "ORD-000002 service-close completed: close caller-id\n"
@@ -539,7 +544,8 @@ def test_a_password_set_at_a_counter_is_checked_by_the_web(ucs: Ucs, line: str) 
     assert orders(ucs) == before_orders
     assert line_json(ucs)["line"]["password_failures"] == 1  # the failed attempt counts
     missing = error_line(ucs("package", "change", line, "4g-76", *web, code=1))
-    assert "no service password given (3 tries left)" in missing
+    assert "the service password is needed" in missing
+    assert line_json(ucs)["line"]["password_failures"] == 1  # nothing tried: nothing counts
 
     right = ucs("package", "change", line, "4g-76", *web, "--password", PASSWORD).stdout
     assert right.startswith("ORD-000002 package-change pending")
@@ -633,7 +639,7 @@ def test_channel_rules_sms(ucs: Ucs, with_password: str) -> None:
     assert "report-loss is not taken by SMS" in err
     # SMS checks the password for what changes the bill, not for a service
     err = error_line(ucs("line", "suspend", line, "--channel", "sms", code=1))
-    assert "no service password given" in err
+    assert "the service password is needed" in err
     assert "completed" in ucs("service", "open", line, "ringback", "--channel", "sms").stdout
 
 

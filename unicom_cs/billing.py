@@ -139,14 +139,17 @@ def month_terms(
     return Terms.of(plan, sub.option_for(month), packs, carry_in_bytes)
 
 
-def service_charges(sub: Subscriber, month: Month, catalog: Catalog) -> list[Charge]:
+def service_charges(
+    sub: Subscriber, month: Month, catalog: Catalog, until: datetime | None = None
+) -> list[Charge]:
     """One line per value-added service the line had in `month`: its monthly fee for the days
-    it was open while the line was in service; part of a month is rounding rule PRORATE (fee ×
-    days ÷ days in the month, rounded down to the fen)."""
+    it was open while the line was in service (the days begun before `until`: charges so
+    far); part of a month is rounding rule PRORATE (fee × days ÷ days in the month, rounded
+    down to the fen)."""
     out = []
     month_days = (month.end.date() - month.first_day).days
     for code in sorted({p.code for p in sub.services}):
-        days = sub.service_days(code, month)
+        days = sub.service_days(code, month, until)
         if not days:
             continue
         svc = catalog.service(code)
@@ -250,7 +253,7 @@ def compose_bill(
     )
     charges = list(rating.charges)
     if sub.services:
-        charges.extend(service_charges(sub, month, catalog))
+        charges.extend(service_charges(sub, month, catalog, end))
     if upgraded:
         fee = charges[0]
         charges[0] = attrs.evolve(

@@ -110,7 +110,9 @@ def check_password(line: Subscriber, password: str | None, now: datetime) -> Pas
     if line.locked_until is not None and now < line.locked_until:
         until = line.locked_until.isoformat(timespec="minutes")
         return PasswordCheck(line, f"the service password is locked until {until}")
-    if password is not None and password_matches(password, line.password):
+    if password is None:  # nothing was tried: nothing counts
+        return PasswordCheck(line, "the service password is needed")
+    if password_matches(password, line.password):
         return PasswordCheck(attrs.evolve(line, password_failures=0, locked_until=None))
     failures = line.password_failures + 1
     if failures >= MAX_FAILURES:
@@ -120,9 +122,9 @@ def check_password(line: Subscriber, password: str | None, now: datetime) -> Pas
             locked, f"wrong service password {MAX_FAILURES} times: locked until {until}"
         )
     left = MAX_FAILURES - failures
-    why = "no service password given" if password is None else "wrong service password"
+    tries = "1 try" if left == 1 else f"{left} tries"
     return PasswordCheck(
-        attrs.evolve(line, password_failures=failures), f"{why} ({left} tries left)"
+        attrs.evolve(line, password_failures=failures), f"wrong service password ({tries} left)"
     )
 
 

@@ -316,6 +316,7 @@ def accept(
         now,
         (Transition(now, S.ACKNOWLEDGED, None, by, request.channel, "submitted"),),
     )
+    given = line
     try:
         line = _check_identity(request, credentials, line, now)
         _check_line(request, line, now)
@@ -326,7 +327,7 @@ def accept(
         return Acceptance(rejected, e.line, (state_event(rejected),))
     except UnicomError as e:
         rejected = transition(order, S.REJECTED, now, by, request.channel, e.message())
-        return Acceptance(rejected, line, (state_event(rejected),))
+        return Acceptance(rejected, given, (state_event(rejected),))
     order = attrs.evolve(order, effective_at=effective_at, summary=summary)
     order = transition(order, S.IN_PROGRESS, now, by, request.channel)
     if effective_at <= now:
@@ -457,7 +458,7 @@ def _stop_service(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]
 def _pack_order(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
     pack = x.cat.pack(x.r.product)
     if line.kind is not LineKind.MOBILE:
-        raise _Refused(f"data packs are for mobile lines; {line.msisdn} is {line.kind}")
+        raise _Refused(f"data packs are for mobile lines; {line.msisdn} is a {line.kind} line")
     month = Month.of(x.now) if x.r.immediate else Month.of(x.now).next()
     group = [p for p in line.packs if x.cat.pack(p.pack_id).group == pack.group]
     for held in group:
@@ -537,6 +538,15 @@ def _package_change(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, st
     return attrs.evolve(line, plan_changes=(*line.plan_changes, change)), month.start, summary
 
 
+def _packs_until(packs: tuple[PackOrder, ...], end: Month, order_id: str) -> tuple[PackOrder, ...]:
+    """The packs, none running past `end` (a closed line's packs stop with its final month)."""
+    return tuple(
+        p if p.end is not None and p.end <= end else attrs.evolve(p, end=end, ended_by=order_id)
+        for p in packs
+        if p.month < end
+    )
+
+
 def data_only(plan: Plan) -> bool:
     """A data-card plan (上网卡): data and nothing else, no voice rate or minutes."""
     return (
@@ -566,6 +576,7 @@ def _status(to: LineStatus | None, allowed_from: tuple[LineStatus, ...], verb: s
                     for p in line.services
                 ),
                 plan_changes=tuple(p for p in line.plan_changes if p.month.start <= x.now),
+                packs=_packs_until(line.packs, Month.of(x.now).next(), x.order_id),
             )
         return line, x.now, f"{verb} {line.msisdn}"
 

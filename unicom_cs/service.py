@@ -756,7 +756,8 @@ def _take(
     credentials: Credentials,
 ) -> OrderResult | ServiceOrder:
     """Accept a new order and record it; a rejected order is returned, not recorded."""
-    _check_time_order(store, line.msisdn, now)
+    if line.closed_at is None:  # a closed line is refused by `accept`, in its own words
+        _check_time_order(store, line.msisdn, now)
     catalog = load_catalog(store)
     order_id = f"ORD-{store.order_count() + 1:06d}"
     acceptance = accept(request, order_id, line, catalog, now, credentials)
@@ -790,7 +791,15 @@ def _take(
 
 
 def _check_time_order(store: Store, msisdn: str, now: datetime) -> None:
-    """Orders are taken in time order: none may come before the line's latest order step."""
+    """Orders are taken in time order: none may come before the line's latest order step, or
+    in a period already billed (an issued bill always reproduces)."""
+    issued = [m for _, m in store.issued_months([msisdn])]
+    if issued and now < max(issued).end:
+        raise Conflict(
+            "line",
+            msisdn,
+            f"is billed up to {max(issued)}: an order cannot take effect in a closed period",
+        )
     latest = max(
         (o.transitions[-1] for o in store.orders(msisdn)), key=lambda t: t.at, default=None
     )

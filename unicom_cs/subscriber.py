@@ -234,12 +234,15 @@ class Subscriber:
             out.append((change.at, in_service))
         return out
 
-    def service_days(self, code: str, month: Month) -> int:
-        """Days of `month` the line was in service with `code` open at some moment."""
+    def service_days(self, code: str, month: Month, until: datetime | None = None) -> int:
+        """Days of `month` (begun before `until`, when given) the line was in service with
+        `code` open at some moment."""
         periods = [p for p in self.services if p.code == code]
         count = 0
         for day in self.in_service_days(month):
             start = datetime.combine(day, time(), SHANGHAI)
+            if until is not None and start >= until:
+                break
             end = start + timedelta(days=1)
             if any(p.start < end and (p.end is None or p.end > start) for p in periods):
                 count += 1
@@ -309,7 +312,9 @@ def new_subscriber(
 
 
 def order_pack(sub: Subscriber, pack_id: str, month: Month, catalog: Catalog) -> Subscriber:
-    """The line with a data pack added for `month` (one pack of a group a month).
+    """The line with a data pack for `month` alone (one pack of a group a month): a value-level
+    helper for tests and embedders. Service orders (`orders.accept`) put packs on a line
+    from a month until cancelled.
 
     Raises:
         NotFound: unknown pack.
@@ -324,4 +329,4 @@ def order_pack(sub: Subscriber, pack_id: str, month: Month, catalog: Catalog) ->
             raise Conflict(
                 "line", sub.msisdn, f"already has {held} for {month} (one {pack.group} a month)"
             )
-    return attrs.evolve(sub, packs=(*sub.packs, PackOrder(pack.id, month)))
+    return attrs.evolve(sub, packs=(*sub.packs, PackOrder(pack.id, month, month.next())))
