@@ -25,6 +25,7 @@ class TariffsLoaded:
     plans: tuple[str, ...]
     packs: tuple[str, ...]
     zones: tuple[str, ...]
+    services: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -134,7 +134,11 @@ def add_tariffs(store: Store, text: str, source: str) -> Catalog:
         store.add_catalog_source(source, text)
         store.add_event(
             TariffsLoaded(
-                source, tuple(entries.plans), tuple(entries.packs), tuple(entries.roaming)
+                source,
+                tuple(entries.plans),
+                tuple(entries.packs),
+                tuple(entries.roaming),
+                tuple(entries.services),
             )
         )
     return entries

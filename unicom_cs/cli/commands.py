@@ -44,7 +44,8 @@ def init(env: Env) -> None:
     state = "created" if created else "already initialised"
     click.echo(
         f"store {env.store_location}: {state}; {len(catalog.plans)} plans, "
-        f"{len(catalog.packs)} data packs, {len(catalog.roaming)} roaming zones"
+        f"{len(catalog.packs)} data packs, {len(catalog.roaming)} roaming zones, "
+        f"{len(catalog.services)} value-added services"
     )
 
 
@@ -141,12 +142,18 @@ def _mb(mb: int) -> str:
 @json_option
 @pass_env
 def tariff_show(env: Env, plan_id: str, as_json: bool) -> None:
-    """Show one plan or data pack with all its rules."""
+    """Show one plan, data pack or value-added service with all its rules."""
     from unicom_cs import service
     from unicom_cs.serialization import unstructure
 
     catalog = service.load_catalog(env.store())
-    entry: Any = catalog.packs[plan_id] if plan_id in catalog.packs else catalog.plan(plan_id)
+    entry: Any
+    if plan_id in catalog.packs:
+        entry = catalog.packs[plan_id]
+    elif plan_id in catalog.services:
+        entry = catalog.services[plan_id]
+    else:
+        entry = catalog.plan(plan_id)
     if as_json:
         emit_json(entry)
         return
@@ -182,7 +189,9 @@ def tariff_load(env: Env, file: Path) -> None:
     entries = service.add_tariffs(env.store(), text, str(file))
     click.echo(
         f"{file}: loaded {len(entries.plans)} plan(s), {len(entries.packs)} data pack(s), "
-        f"{len(entries.roaming)} roaming zone(s)"
+        f"{len(entries.roaming)} roaming zone(s), {len(entries.services)} value-added "
+        "service(s)"
+        + (f", retention fee {entries.retention_fee}" if entries.retention_fee is not None else "")
     )
 
 
