@@ -34,7 +34,7 @@ BUNDLED_SOURCE: Final = "<bundled catalog>"  # the source name of the bundled ca
 
 KB: Final = 1024
 MB: Final = 1024 * KB
-_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,40}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,40}\Z")
 
 
 class DataBilling(enum.StrEnum):

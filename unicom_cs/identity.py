@@ -34,8 +34,8 @@ SCRYPT_P: Final = 1
 MAX_FAILURES: Final = 5
 LOCK_TIME: Final = timedelta(hours=24)
 
-_PASSWORD = re.compile(r"^[0-9]{6}$")
-_RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
+_PASSWORD = re.compile(r"^[0-9]{6}\Z")
+_RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]\Z")
 _ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK: Final = "10X98765432"
 
@@ -46,7 +46,7 @@ def check_password_rules(password: str) -> None:
     Raises:
         InvalidValue: naming the rule it breaks (the password itself is not repeated).
     """
-    if not _PASSWORD.match(password):
+    if not _PASSWORD.fullmatch(password):
         raise InvalidValue("service password", "******", "must be exactly six digits")
     steps = {int(b) - int(a) for a, b in itertools.pairwise(password)}
     if steps in ({0}, {1}, {-1}):
@@ -135,7 +135,7 @@ def check_resident_id(number: str) -> str:
         InvalidValue: not 18 characters of the right form, or a wrong check character.
     """
     text = number.strip().upper()
-    if not _RESIDENT_ID.match(text):
+    if not _RESIDENT_ID.fullmatch(text):
         raise InvalidValue("identity document", mask_id(text), "expected 17 digits and 0-9 or X")
     check = _ID_CHECK[sum(int(c) * w for c, w in zip(text, _ID_WEIGHTS, strict=False)) % 11]
     if text[-1] != check:

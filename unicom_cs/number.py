@@ -64,9 +64,9 @@ ROAMING_REGIONS: Final = {"CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW"}
 # ISO 3166-1 alpha-2 codes, from the numbering-plan data ("001" is not a country).
 COUNTRY_CODES: Final = frozenset(r for r in phonenumbers.SUPPORTED_REGIONS if r.isalpha())
 
-_MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})$")
-_FIXED = re.compile(r"^(?:\+?86)?(0\d{9,11})$")
-_BROADBAND = re.compile(r"^[A-Za-z]{1,4}\d{6,16}$")
+_MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})\Z")
+_FIXED = re.compile(r"^(?:\+?86)?(0\d{9,11})\Z")
+_BROADBAND = re.compile(r"^[A-Za-z]{1,4}\d{6,16}\Z")
 _SEPARATORS = re.compile(r"[\s\-()]")
 
 

@@ -657,8 +657,12 @@ def withdraw(
     by: str,
     channel: Channel,
     reason: str = "withdrawn by the customer",
+    catalog: Catalog | None = None,
 ) -> tuple[ServiceOrder, Subscriber, OrderStateChanged]:
     """Cancel an order that has not taken effect, taking its scheduled change off the line.
+
+    A pack the order had ended runs on again, up to the next pack of its group ordered since
+    (tiers stay mutually exclusive); `catalog` tells the groups (without it, any later pack).
 
     Raises:
         Conflict: the order is final (a completed order is undone by the opposite order) or
@@ -669,11 +673,25 @@ def withdraw(
         when = order.effective_at.isoformat(timespec="minutes")
         raise Conflict("order", order.id, f"took effect at {when}: submit the opposite order")
     cancelled = transition(order, S.CANCELLED, now, by, channel, reason)
-    packs = tuple(
-        attrs.evolve(p, end=None, ended_by="") if p.ended_by == order.id else p
-        for p in line.packs
-        if p.order_id != order.id or order.type is not T.PACK_ORDER
-    )
+    kept = [p for p in line.packs if p.order_id != order.id or order.type is not T.PACK_ORDER]
+
+    def group(pack_id: str) -> str:
+        return catalog.pack(pack_id).group if catalog is not None else ""
+
+    packs = []
+    for p in kept:
+        if p.ended_by == order.id:
+            later = sorted(
+                (q for q in kept if q.month > p.month and group(q.pack_id) == group(p.pack_id)),
+                key=lambda q: q.month,
+            )
+            nxt = later[0] if later else None
+            p = attrs.evolve(
+                p,
+                end=nxt.month if nxt else None,
+                ended_by=nxt.order_id if nxt else "",
+            )
+        packs.append(p)
     changes = tuple(c for c in line.plan_changes if c.order_id != order.id)
-    line = attrs.evolve(line, packs=packs, plan_changes=changes)
+    line = attrs.evolve(line, packs=tuple(packs), plan_changes=changes)
     return cancelled, line, state_event(cancelled)

@@ -27,7 +27,7 @@ SHANGHAI: Final[tzinfo] = _zone
 # periods are always computed in SHANGHAI.
 CST: Final[tzinfo] = timezone(timedelta(hours=8), "CST")
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})\Z")
 
 
 def as_instant(value: datetime) -> datetime:

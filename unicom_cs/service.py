@@ -839,7 +839,7 @@ def withdraw_order(
             raise NotFound("order", order_id)
         line = get_line(store, order.msisdn)
         by = by or DEFAULT_BY[channel]
-        cancelled, line, _ = withdraw(order, line, now, by, channel, reason)
+        cancelled, line, _ = withdraw(order, line, now, by, channel, reason, load_catalog(store))
         store.update_subscriber(line)
         _record(store, cancelled)
     return cancelled
