@@ -20,11 +20,14 @@ from typing import Protocol
 
 from unicom_cs.account import Account, LedgerEntry
 from unicom_cs.billing import Adjustment, Bill
+from unicom_cs.complaints import Ticket, TicketState
+from unicom_cs.contacts import ContactRecord
 from unicom_cs.events import Event
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
+from unicom_cs.visits import Task
 
 
 class Store(Protocol):
@@ -88,6 +91,40 @@ class Store(Protocol):
     ) -> list[ServiceOrder]: ...  # in the order they were submitted
 
     def order_count(self) -> int: ...
+
+    # settings: the center's configuration (SLA policy text, credit limit…), by key
+    def setting(self, key: str) -> str | None: ...
+
+    def set_setting(self, key: str, value: str) -> None: ...
+
+    # complaints, return visits and contacts
+    def add_ticket(self, ticket: Ticket) -> None: ...
+
+    def update_ticket(self, ticket: Ticket) -> None: ...
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    def tickets(
+        self, msisdn: str | None = None, states: Collection[TicketState] | None = None
+    ) -> list[Ticket]: ...  # in the order they were filed
+
+    def ticket_count(self) -> int: ...
+
+    def add_task(self, task: Task) -> None: ...
+
+    def update_task(self, task: Task) -> None: ...
+
+    def get_task(self, task_id: str) -> Task | None: ...
+
+    def tasks(self, ticket_id: str | None = None) -> list[Task]: ...  # in creation order
+
+    def task_count(self) -> int: ...
+
+    def contacts_by_ids(self, ids: Sequence[str]) -> dict[str, ContactRecord]: ...
+
+    def add_contacts(self, records: Sequence[ContactRecord]) -> None: ...
+
+    def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]: ...  # offered
 
     # the outbox of domain events, numbered 1, 2, 3… in the order they were committed
     def add_event(self, event: Event) -> None: ...

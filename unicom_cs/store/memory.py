@@ -16,12 +16,15 @@ import attrs
 
 from unicom_cs.account import Account, LedgerEntry
 from unicom_cs.billing import Adjustment, Bill, bill_id
+from unicom_cs.complaints import Ticket, TicketState
+from unicom_cs.contacts import ContactRecord
 from unicom_cs.errors import Conflict, NotFound
 from unicom_cs.events import Event
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
+from unicom_cs.visits import Task
 
 V = TypeVar("V")
 
@@ -38,6 +41,10 @@ class _Tables:
     events: list[Event] = attrs.Factory(list)
     orders: dict[str, ServiceOrder] = attrs.Factory(dict)  # in submission order
     order_requests: dict[str, str] = attrs.Factory(dict)  # request id -> order id
+    tickets: dict[str, Ticket] = attrs.Factory(dict)  # in filing order
+    tasks: dict[str, Task] = attrs.Factory(dict)  # in creation order
+    contacts: dict[str, ContactRecord] = attrs.Factory(dict)
+    settings: dict[str, str] = attrs.Factory(dict)
     # indexes, so that no look-up scans a whole table
     lines_by_account: dict[str, dict[str, str]] = attrs.Factory(dict)
     usage_by_line: dict[str, dict[str, UsageRecord]] = attrs.Factory(dict)
@@ -209,6 +216,69 @@ class MemoryStore:
 
     def order_count(self) -> int:
         return len(self._t.orders)
+
+    def _replace(self, table: dict[str, V], key: str, value: V, what: str) -> None:
+        old = table.get(key)
+        if old is None:
+            raise NotFound(what, key)
+        table[key] = value
+        self._did(lambda: table.__setitem__(key, old))
+
+    def setting(self, key: str) -> str | None:
+        return self._t.settings.get(key)
+
+    def set_setting(self, key: str, value: str) -> None:
+        table = self._t.settings
+        old = table.get(key)
+        table[key] = value
+        self._did(lambda: table.pop(key) if old is None else table.__setitem__(key, old))
+
+    def add_ticket(self, ticket: Ticket) -> None:
+        self._insert(self._t.tickets, ticket.id, ticket, "ticket")
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        self._replace(self._t.tickets, ticket.id, ticket, "ticket")
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        return self._t.tickets.get(ticket_id)
+
+    def tickets(
+        self, msisdn: str | None = None, states: Collection[TicketState] | None = None
+    ) -> list[Ticket]:
+        return [
+            t
+            for t in self._t.tickets.values()
+            if (msisdn is None or t.msisdn == msisdn) and (states is None or t.state in states)
+        ]
+
+    def ticket_count(self) -> int:
+        return len(self._t.tickets)
+
+    def add_task(self, task: Task) -> None:
+        self._insert(self._t.tasks, task.id, task, "task")
+
+    def update_task(self, task: Task) -> None:
+        self._replace(self._t.tasks, task.id, task, "task")
+
+    def get_task(self, task_id: str) -> Task | None:
+        return self._t.tasks.get(task_id)
+
+    def tasks(self, ticket_id: str | None = None) -> list[Task]:
+        return [t for t in self._t.tasks.values() if ticket_id is None or t.ticket_id == ticket_id]
+
+    def task_count(self) -> int:
+        return len(self._t.tasks)
+
+    def contacts_by_ids(self, ids: Sequence[str]) -> dict[str, ContactRecord]:
+        return {i: self._t.contacts[i] for i in ids if i in self._t.contacts}
+
+    def add_contacts(self, records: Sequence[ContactRecord]) -> None:
+        for r in records:
+            self._insert(self._t.contacts, r.id, r, "contact")
+
+    def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]:
+        found = [c for c in self._t.contacts.values() if start <= c.offered_at < end]
+        return sorted(found, key=lambda c: (c.offered_at, c.id))
 
     def add_event(self, event: Event) -> None:
         self._t.events.append(event)

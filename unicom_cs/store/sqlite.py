@@ -19,6 +19,8 @@ from typing import Any, Final
 
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
 from unicom_cs.billing import Adjustment, Bill
+from unicom_cs.complaints import Ticket, TicketState
+from unicom_cs.contacts import ContactRecord
 from unicom_cs.errors import Conflict, NotFound, NotInitialised, StoreError
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
@@ -27,8 +29,9 @@ from unicom_cs.period import CST, Month
 from unicom_cs.serialization import from_json, to_json
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import Direction, Service, UsageRecord
+from unicom_cs.visits import Task
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 _SERVICES: Final = tuple(Service)
 _SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
 _DIRECTIONS: Final = tuple(Direction)
@@ -73,6 +76,19 @@ CREATE TABLE IF NOT EXISTS service_order (
 CREATE INDEX IF NOT EXISTS service_order_line ON service_order(msisdn);
 CREATE INDEX IF NOT EXISTS service_order_state ON service_order(state);
 """
+    + """
+CREATE TABLE IF NOT EXISTS ticket (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL,
+    state TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ticket_line ON ticket(msisdn);
+CREATE TABLE IF NOT EXISTS task (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, ticket_id TEXT NOT NULL,
+    data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS task_ticket ON task(ticket_id);
+CREATE TABLE IF NOT EXISTS contact (
+    id TEXT PRIMARY KEY, offered_at INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS contact_offered ON contact(offered_at);
+"""
 )
 
 
@@ -115,6 +131,9 @@ class SQLiteStore:
         if version == 1:
             self._migrate_1_to_2()
             version = 2
+        if version == 2:
+            self._migrate_2_to_3()
+            version = 3
         if version is not None:
             if version != SCHEMA_VERSION:
                 raise StoreError(
@@ -161,6 +180,19 @@ class SQLiteStore:
                     ("unicom_cs 0.2.0 additions", ADDED_IN_0_2_TOML),
                 )
             self._db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _migrate_2_to_3(self) -> None:
+        """Version 3 adds complaints, return visits and contacts: new tables only."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -424,6 +456,110 @@ class SQLiteStore:
     def order_count(self) -> int:
         row = self._run("SELECT count(*) FROM service_order").fetchone()
         return int(row[0])
+
+    # settings (in the meta table, prefixed)
+    def setting(self, key: str) -> str | None:
+        row = self._run("SELECT value FROM meta WHERE key = ?", (f"setting:{key}",)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._run(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (f"setting:{key}", value),
+        )
+
+    # complaints, return visits, contacts
+    def add_ticket(self, ticket: Ticket) -> None:
+        self._run(
+            "INSERT INTO ticket (id, msisdn, state, data) VALUES (?, ?, ?, ?)",
+            (ticket.id, ticket.msisdn, ticket.state.value, to_json(ticket)),
+            "ticket",
+            ticket.id,
+        )
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        cur = self._run(
+            "UPDATE ticket SET state = ?, data = ? WHERE id = ?",
+            (ticket.state.value, to_json(ticket), ticket.id),
+        )
+        if cur.rowcount != 1:
+            raise NotFound("ticket", ticket.id)
+
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        row = self._run("SELECT data FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+        return None if row is None else from_json(row[0], Ticket)
+
+    def tickets(
+        self, msisdn: str | None = None, states: Collection[TicketState] | None = None
+    ) -> list[Ticket]:
+        if states is not None and not states:
+            return []
+        sql, args = "SELECT data FROM ticket WHERE 1 = 1", []
+        if msisdn is not None:
+            sql, args = sql + " AND msisdn = ?", [msisdn]
+        if states is not None:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            args += [s.value for s in states]
+        cur = self._run(sql + " ORDER BY seq", args)
+        return [from_json(data, Ticket) for (data,) in cur.fetchall()]
+
+    def ticket_count(self) -> int:
+        return int(self._run("SELECT count(*) FROM ticket").fetchone()[0])
+
+    def add_task(self, task: Task) -> None:
+        self._run(
+            "INSERT INTO task (id, ticket_id, data) VALUES (?, ?, ?)",
+            (task.id, task.ticket_id, to_json(task)),
+            "task",
+            task.id,
+        )
+
+    def update_task(self, task: Task) -> None:
+        cur = self._run("UPDATE task SET data = ? WHERE id = ?", (to_json(task), task.id))
+        if cur.rowcount != 1:
+            raise NotFound("task", task.id)
+
+    def get_task(self, task_id: str) -> Task | None:
+        row = self._run("SELECT data FROM task WHERE id = ?", (task_id,)).fetchone()
+        return None if row is None else from_json(row[0], Task)
+
+    def tasks(self, ticket_id: str | None = None) -> list[Task]:
+        if ticket_id is None:
+            cur = self._run("SELECT data FROM task ORDER BY seq")
+        else:
+            cur = self._run("SELECT data FROM task WHERE ticket_id = ? ORDER BY seq", (ticket_id,))
+        return [from_json(data, Task) for (data,) in cur.fetchall()]
+
+    def task_count(self) -> int:
+        return int(self._run("SELECT count(*) FROM task").fetchone()[0])
+
+    def contacts_by_ids(self, ids: Sequence[str]) -> dict[str, ContactRecord]:
+        out: dict[str, ContactRecord] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, data in self._run(
+                f"SELECT id, data FROM contact WHERE id IN ({marks})", chunk
+            ):
+                out[key] = from_json(data, ContactRecord)
+        return out
+
+    def add_contacts(self, records: Sequence[ContactRecord]) -> None:
+        rows = [(r.id, _micros(r.offered_at), to_json(r)) for r in records]
+        try:
+            self._db.executemany("INSERT INTO contact VALUES (?, ?, ?)", rows)
+        except sqlite3.IntegrityError as e:
+            raise Conflict("contact", "(batch)", f"already exists: {e}") from e
+        except sqlite3.Error as e:
+            raise StoreError(self.location, str(e)) from e
+
+    def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]:
+        cur = self._run(
+            "SELECT data FROM contact WHERE offered_at >= ? AND offered_at < ?"
+            " ORDER BY offered_at, id",
+            (_micros(start), _micros(end)),
+        )
+        return [from_json(data, ContactRecord) for (data,) in cur.fetchall()]
 
     def add_event(self, event: Event) -> None:
         self._run(
