@@ -90,6 +90,19 @@ class OrderStateChanged:
     reason: str = ""
 
 
+@attrs.frozen
+class TicketChanged:
+    """A complaint was filed or took a step (assigned, pending, resolved, closed…)."""
+
+    ticket_id: str
+    msisdn: str
+    category: str
+    state: str
+    at: datetime
+    by: str
+    assignee: str
+
+
 Event = (
     TariffsLoaded
     | LineOpened
@@ -98,6 +111,7 @@ Event = (
     | AdjustmentPosted
     | PaymentReceived
     | OrderStateChanged
+    | TicketChanged
 )
 EVENT_TYPES: Final[dict[str, type[Event]]] = {
     cls.__name__: cls
@@ -109,5 +123,6 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = {
         AdjustmentPosted,
         PaymentReceived,
         OrderStateChanged,
+        TicketChanged,
     )
 }

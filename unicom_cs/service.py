@@ -34,6 +34,8 @@ from unicom_cs.catalog import (
     parse_catalog,
     upgrade_problems,
 )
+from unicom_cs.complaints import OPEN as OPEN_TICKETS
+from unicom_cs.complaints import held_amounts
 from unicom_cs.errors import (
     AccessDenied,
     BatchRejected,
@@ -607,8 +609,10 @@ def account_status(
     else:
         balance = paid_in - billed
         due = {b.id: b.due_at for b in issued}
+        # amounts an open billing dispute names are on hold: never arrears (complaints)
+        held = held_amounts(t for sub in subs for t in store.tickets(sub.msisdn, OPEN_TICKETS))
         arrears = total(
-            s.unpaid
+            max(Money.zero(), s.unpaid - held.get(s.bill_id, Money.zero()))
             for s in settlements
             if s.state is not BillState.SETTLED and due[s.bill_id] <= now
         )

@@ -1,0 +1,359 @@
+"""Complaint and return-visit use cases: each a function of a store, its inputs and `now`.
+
+Like `service`, every function works inside one `store.transaction()` and returns values; a
+failure leaves the store as it was. Tickets are numbered ``CMP-000001`` and tasks
+``VIS-000001`` in the order they are made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Final
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from unicom_cs import complaints as c
+from unicom_cs.complaints import Category, ContactChannel, DisputedLine, Priority, Ticket
+from unicom_cs.errors import Conflict, InvalidValue, NotFound
+from unicom_cs.events import TicketChanged
+from unicom_cs.money import Money, total
+from unicom_cs.period import Month, as_instant
+from unicom_cs.ports import Store
+from unicom_cs.service import adjust, get_line
+from unicom_cs.sla import Clock, SlaPolicies, default_policies, parse_policies
+from unicom_cs.visits import (
+    FOLLOW_UP_AFTER,
+    AttemptOutcome,
+    Task,
+    TaskKind,
+    new_task,
+    record_attempt,
+)
+
+#: Settings keys (`Store.setting`): the SLA policy TOML, and the credit a supervisor approves.
+SLA_POLICY: Final = "sla-policy"
+CREDIT_LIMIT: Final = "credit-limit"
+#: Billing disputes are raised within 5 months of the bill, other complaints within 2 years
+#: (tariff rules §6).
+DISPUTE_WINDOW: Final = relativedelta(months=5)
+
+
+def policies(store: Store) -> SlaPolicies:
+    """The center's SLA policy: the one loaded (`set_policy`), else the bundled default."""
+    text = store.setting(SLA_POLICY)
+    return default_policies() if text is None else parse_policies(text, "stored SLA policy")
+
+
+def set_policy(store: Store, text: str, source: str) -> SlaPolicies:
+    """Validate an SLA policy file and make it the center's.
+
+    Raises:
+        CatalogError: every problem, with its key path; nothing changes.
+    """
+    parsed = parse_policies(text, source)
+    for category in Category:  # every ticket must find a policy
+        for priority in Priority:
+            parsed.for_ticket(category.value, priority.value)
+    with store.transaction():
+        store.set_setting(SLA_POLICY, text)
+    return parsed
+
+
+def credit_limit(store: Store) -> Money:
+    text = store.setting(CREDIT_LIMIT)
+    return c.CREDIT_LIMIT if text is None else Money.parse(text)
+
+
+def set_credit_limit(store: Store, limit: Money) -> None:
+    if limit.is_negative():
+        raise InvalidValue("credit limit", str(limit), "must not be negative")
+    with store.transaction():
+        store.set_setting(CREDIT_LIMIT, str(limit))
+
+
+def _publish(store: Store, t: Ticket) -> None:
+    last = t.steps[-1]
+    store.add_event(
+        TicketChanged(t.id, t.msisdn, t.category.value, t.state.value, last.at, last.by, t.assignee)
+    )
+
+
+def get_ticket(store: Store, ticket_id: str) -> Ticket:
+    ticket = store.get_ticket(ticket_id.strip().upper())
+    if ticket is None:
+        raise NotFound("ticket", ticket_id)
+    return ticket
+
+
+def file_complaint(
+    store: Store,
+    category: Category,
+    description: str,
+    agent: str,
+    now: datetime,
+    *,
+    channel: ContactChannel = ContactChannel.PHONE,
+    priority: Priority = Priority.NORMAL,
+    msisdn: str = "",
+    disputed: Sequence[tuple[Month, str]] = (),
+    key_customer: bool = False,
+) -> Ticket:
+    """File a complaint; the agent who takes it owns it.
+
+    A billing dispute names bill lines as (month, line code) of the line's issued bills; their
+    amounts are held (no arrears on them) until the ticket is resolved. It must come within
+    5 months of the bill; other complaints within 2 years.
+
+    Raises:
+        NotFound: unknown number; a month without an issued bill; a code not on that bill.
+        InvalidValue: see `complaints.file_ticket`; a billing dispute without a number or
+            lines.
+        Conflict: a dispute raised too late.
+    """
+    now = as_instant(now)
+    with store.transaction():
+        number = get_line(store, msisdn).msisdn if msisdn else ""
+        lines: list[DisputedLine] = []
+        if category is Category.BILLING and not (number and disputed):
+            raise InvalidValue("billing dispute", "", "needs the number and the bill lines")
+        for month, code in disputed:
+            bill = store.get_bill(number, month)
+            if bill is None:
+                raise NotFound("issued bill", f"{number} {month}")
+            if bill.issued_at is not None and now > bill.issued_at + DISPUTE_WINDOW:
+                raise Conflict(
+                    "bill",
+                    bill.id,
+                    "billing disputes are raised within 5 months of the bill (tariff rules §6)",
+                )
+            amount = total(x.amount for x in bill.lines if x.code.value == code)
+            if not any(x.code.value == code for x in bill.lines):
+                codes = ", ".join(sorted({x.code.value for x in bill.lines}))
+                raise NotFound(f"line on bill {bill.id} (it has {codes})", code)
+            lines.append(DisputedLine(bill.id, code, amount))
+        ticket = c.file_ticket(
+            f"CMP-{store.ticket_count() + 1:06d}",
+            category,
+            description,
+            agent,
+            now,
+            channel=channel,
+            priority=priority,
+            msisdn=number,
+            disputed=lines,
+            key_customer=key_customer,
+        )
+        store.add_ticket(ticket)
+        _publish(store, ticket)
+    return ticket
+
+
+def _change(store: Store, ticket_id: str, change: Callable[[Ticket], Ticket]) -> Ticket:
+    with store.transaction():
+        before = get_ticket(store, ticket_id)
+        after = change(before)
+        store.update_ticket(after)
+        if after.steps != before.steps:
+            _publish(store, after)
+    return after
+
+
+def assign(store: Store, ticket_id: str, to: str, by: str, now: datetime) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.assign(t, to, by, now))
+
+
+def transfer(store: Store, ticket_id: str, to: str, by: str, now: datetime, reason: str) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.transfer(t, to, by, now, reason))
+
+
+def note(
+    store: Store, ticket_id: str, by: str, text: str, now: datetime, *, to_customer: bool
+) -> Ticket:
+    return _change(
+        store, ticket_id, lambda t: c.add_note(t, by, text, now, to_customer=to_customer)
+    )
+
+
+def pend(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.pend(t, by, now, reason))
+
+
+def resume(store: Store, ticket_id: str, by: str, now: datetime) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.resume(t, by, now))
+
+
+def reject(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.reject(t, by, now, reason))
+
+
+def cancel(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.cancel(t, by, now, reason))
+
+
+def reopen(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.reopen(t, by, now, reason))
+
+
+@attrs.frozen
+class Resolution:
+    ticket: Ticket
+    visit: Task  # the return visit now due
+    adjustment_id: str = ""  # the credit posted, for a billing dispute
+
+
+def resolve(
+    store: Store,
+    ticket_id: str,
+    by: str,
+    now: datetime,
+    resolution: str,
+    *,
+    credit: Money | None = None,
+    approved_by: str = "",
+) -> Resolution:
+    """Resolve a ticket; a return visit becomes due `visits.FOLLOW_UP_AFTER` later. A billing
+    dispute's credit is posted to the line's open month as an adjustment (a negative bill
+    line); above the center's credit limit it needs `approved_by` (a supervisor).
+    """
+    now = as_instant(now)
+    with store.transaction():
+        ticket = get_ticket(store, ticket_id)
+        done = c.resolve(
+            ticket,
+            by,
+            now,
+            resolution,
+            credit=credit,
+            approved_by=approved_by,
+            credit_limit=credit_limit(store),
+        )
+        adjustment_id = ""
+        if credit is not None:
+            who = f", approved by {done.approved_by}" if done.approved_by else ""
+            adj = adjust(
+                store, done.msisdn, Month.of(now), -credit, f"complaint {done.id}{who}", now
+            )
+            adjustment_id = adj.id
+        store.update_ticket(done)
+        _publish(store, done)
+        visit = new_task(
+            f"VIS-{store.task_count() + 1:06d}",
+            TaskKind.COMPLAINT_FOLLOW_UP,
+            done.msisdn,
+            now + FOLLOW_UP_AFTER,
+            now,
+            ticket_id=done.id,
+        )
+        store.add_task(visit)
+    return Resolution(done, visit, adjustment_id)
+
+
+def add_task(
+    store: Store,
+    kind: TaskKind,
+    msisdn: str,
+    due_at: datetime,
+    now: datetime,
+    note_text: str = "",
+) -> Task:
+    """An outbound task: retention, maintenance, telemarketing or a welcome call."""
+    if kind is TaskKind.COMPLAINT_FOLLOW_UP:
+        raise InvalidValue("task kind", kind.value, "a complaint's visit comes with its resolution")
+    with store.transaction():
+        number = get_line(store, msisdn).msisdn
+        task = new_task(
+            f"VIS-{store.task_count() + 1:06d}", kind, number, due_at, now, note=note_text
+        )
+        store.add_task(task)
+    return task
+
+
+def get_task(store: Store, task_id: str) -> Task:
+    task = store.get_task(task_id.strip().upper())
+    if task is None:
+        raise NotFound("task", task_id)
+    return task
+
+
+def record_visit(
+    store: Store,
+    task_id: str,
+    by: str,
+    now: datetime,
+    outcome: c.VisitOutcome,
+    *,
+    score: int | None = None,
+    note_text: str = "",
+) -> tuple[Task, Ticket | None]:
+    """Record a call of a task. For a complaint's return visit the outcome drives the ticket:
+    satisfied closes it, dissatisfied reopens it (and ends this visit: a new one comes with the
+    next resolution), unreachable is a failed attempt (the ticket closes after
+    `complaints.MAX_VISIT_ATTEMPTS`)."""
+    now = as_instant(now)
+    reached = outcome is not c.VisitOutcome.UNREACHABLE
+    attempt = AttemptOutcome.REACHED if reached else AttemptOutcome.UNREACHABLE
+    with store.transaction():
+        task = get_task(store, task_id)
+        ticket = None
+        if task.kind is TaskKind.COMPLAINT_FOLLOW_UP:
+            ticket = c.record_visit(
+                get_ticket(store, task.ticket_id), by, now, outcome, score=score, note=note_text
+            )
+            store.update_ticket(ticket)
+            _publish(store, ticket)
+            result = outcome.value if ticket.state is not c.TicketState.RESOLVED else ""
+        else:
+            result = outcome.value if reached else ""
+        task = record_attempt(
+            task, by, now, attempt, score=score, note=note_text, result=result, done=bool(result)
+        )
+        store.update_task(task)
+    return task, ticket
+
+
+def list_tasks(store: Store, now: datetime, *, open_only: bool = True) -> list[Task]:
+    """Tasks by due time (the open ones by default)."""
+    tasks = [t for t in store.tasks() if not open_only or t.done_at is None]
+    return sorted(tasks, key=lambda t: (t.due_at, t.id))
+
+
+@attrs.frozen
+class TicketClocks:
+    ticket: Ticket
+    clocks: tuple[Clock, ...]
+
+
+def ticket_clocks(store: Store, ticket_id: str, now: datetime) -> TicketClocks:
+    ticket = get_ticket(store, ticket_id)
+    policy = policies(store).for_ticket(ticket.category.value, ticket.priority.value)
+    return TicketClocks(ticket, c.clocks(ticket, policy, now))
+
+
+def list_tickets(
+    store: Store,
+    now: datetime,
+    *,
+    msisdn: str | None = None,
+    states: Sequence[c.TicketState] = (),
+    owner: str | None = None,
+    assignee: str | None = None,
+) -> list[TicketClocks]:
+    """Tickets in filing order, each with its clocks as of `now`."""
+    number = get_line(store, msisdn).msisdn if msisdn else None
+    rules = policies(store)
+    out = []
+    for t in store.tickets(number, set(states) if states else None):
+        if owner is not None and t.owner != owner:
+            continue
+        if assignee is not None and t.assignee != assignee:
+            continue
+        policy = rules.for_ticket(t.category.value, t.priority.value)
+        out.append(TicketClocks(t, c.clocks(t, policy, now)))
+    return out
+
+
+def held_for(store: Store, msisdns: Sequence[str]) -> dict[str, Money]:
+    """Bill id → the amount open billing disputes hold on it, for these lines."""
+    return c.held_amounts(t for m in msisdns for t in store.tickets(m, c.OPEN))
