@@ -19,6 +19,7 @@ from unicom_cs.billing import Adjustment, Bill, compose_bill
 from unicom_cs.catalog import MB, Catalog, Plan, default_catalog
 from unicom_cs.errors import InvalidValue
 from unicom_cs.money import Money, round_line, total
+from unicom_cs.orders import ServiceOrder
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.rating import LINE_ORDER, LineCode, RatedRecord
 from unicom_cs.serialization import from_json, to_json
@@ -262,3 +263,19 @@ def test_a_ledger_entry_round_trips_through_json(value: LedgerEntry) -> None:
 @given(testing.adjustments())
 def test_an_adjustment_round_trips_through_json(value: Adjustment) -> None:
     round_trips(value)
+
+
+@given(testing.service_orders())
+def test_a_service_order_round_trips_through_json(value: ServiceOrder) -> None:
+    round_trips(value)
+    no_floats(json.loads(to_json(value)))
+
+
+@given(testing.line_orders(min_orders=1))
+def test_a_line_with_its_timelines_round_trips_through_json(value: testing.LineOrders) -> None:
+    """Plan changes, packs, services, statuses, roaming, the password lock and the holder."""
+    round_trips(value.subscriber)
+    parsed = json.loads(to_json(value.subscriber))
+    assert value.password == "" or value.password not in json.dumps(parsed)
+    for order in value.orders:
+        round_trips(order)

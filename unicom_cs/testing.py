@@ -50,7 +50,9 @@ from unicom_cs.money import Money
 from unicom_cs.number import LineKind
 from unicom_cs.orders import (
     COUNTER_ONLY,
+    OPEN,
     PRODUCT,
+    SYSTEM,
     Channel,
     Credentials,
     OrderRequest,
@@ -59,6 +61,7 @@ from unicom_cs.orders import (
     ServiceOrder,
     accept,
     complete_due,
+    transition,
     withdraw,
 )
 from unicom_cs.period import SHANGHAI, Month
@@ -553,10 +556,18 @@ def _simple(password: str) -> bool:
     return len(set(password)) == 1 or password in "0123456789" or password in "9876543210"
 
 
+def _not_simple(password: str) -> str:
+    """The password, or, when it is simple, the same with its last digit moved on by two
+    (000000 → 000002, 123456 → 123458): never simple, and no draw is thrown away."""
+    if not _simple(password):
+        return password
+    return password[:5] + str((int(password[5]) + 2) % 10)
+
+
 def service_passwords() -> SearchStrategy[str]:
     """Six-digit service passwords that `identity.check_password_rules` accepts: not one digit
     repeated (888888), not a run up or down (123456, 654321)."""
-    return st.integers(0, 999_999).map(lambda n: f"{n:06d}").filter(lambda p: not _simple(p))
+    return st.integers(0, 999_999).map(lambda n: _not_simple(f"{n:06d}"))
 
 
 def salts() -> SearchStrategy[bytes]:
@@ -678,8 +689,9 @@ def line_orders(
 
     The line sometimes has a service password (hashed at `TEST_SCRYPT_N`) and an identity
     document on record; requests come on every channel with credentials that are mostly right.
-    Pending orders complete when their time comes (`orders.complete_due`), and some are
-    withdrawn (`orders.withdraw`). Rejected orders are kept too (a front-end sees them).
+    Pending orders complete when their time comes (`orders.complete_due`), some are withdrawn
+    (`orders.withdraw`), and closing the line cancels those still open, as
+    `service.submit_order` does. Rejected orders are kept too (a front-end sees them).
     """
     cat = catalog or _bundled()
     lines = subscribers(catalog=cat) if subscriber is None else subscriber
@@ -722,6 +734,13 @@ def line_orders(
                 creds = attrs.evolve(creds, document=draw(ids))
             acceptance = accept(request, f"ORD-{i + 1:06d}", line, cat, now, creds)
             line = acceptance.line
+            if acceptance.accepted and request.type is OrderType.CLOSE:  # as the service does
+                taken = [
+                    transition(o, OrderState.CANCELLED, now, SYSTEM, request.channel, "line closed")
+                    if o.state in OPEN
+                    else o
+                    for o in taken
+                ]
             taken.append(acceptance.order)
             if acceptance.accepted and request.type is OrderType.SET_PASSWORD:
                 password = creds.new_password or ""
