@@ -914,14 +914,15 @@ class HistoryItem:
     text: str
 
 
-_HISTORY_RANK = {"line": 0, "order": 1, "bill": 2, "payment": 3, "recharge": 3}
+_HISTORY_RANK = {"line": 0, "order": 1, "complaint": 2, "bill": 3, "payment": 4, "recharge": 4}
 
 
 def history(store: Store, msisdn: str, now: datetime) -> list[HistoryItem]:
     """A line's audit trail in time order as of `now`: its opening, every step of every order
-    (who, when, which channel, why; due orders completed first), its issued bills, and the
-    payments to its account. At one instant: orders before bills, steps the system took as a
-    consequence (orders cancelled by a closure) after the step that caused them."""
+    (who, when, which channel, why; due orders completed first) and of every complaint, its
+    issued bills, and the payments to its account. At one instant: orders, then complaints,
+    then bills; steps the system took as a consequence (orders cancelled by a closure) after
+    the step that caused them."""
     line = get_line(store, msisdn)
     process_due_orders(store, now)
     items = [
@@ -942,6 +943,18 @@ def history(store: Store, msisdn: str, now: datetime) -> list[HistoryItem]:
                     "order",
                     order.id,
                     f"{order.type} {step.state}{why} — {what} (via {step.channel}, by {step.by})",
+                )
+            )
+    for ticket in store.tickets(line.msisdn):
+        for tstep in ticket.steps:
+            why = f": {tstep.reason}" if tstep.reason else ""
+            items.append(
+                HistoryItem(
+                    tstep.at,
+                    "complaint",
+                    ticket.id,
+                    f"{ticket.category} {tstep.state}{why} (by {tstep.by}, "
+                    f"assignee {tstep.assignee}, owner {ticket.owner})",
                 )
             )
     for bill in store.bills(line.account_id):
