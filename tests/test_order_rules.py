@@ -63,3 +63,17 @@ def test_a_suspended_line_reported_lost_still_pays_only_the_retention_fee(store:
     assert [(line.label, str(line.amount)) for line in bill.lines] == [
         ("Number retention fee", "5.00")
     ]
+
+
+def test_a_counter_tells_apart_two_documents_with_the_same_masked_form(store: Store) -> None:
+    salt = b"s" * 16
+    service.add_line(store, N, "4g-56", date(2026, 10, 1), id_document=ID_DOC, salt=salt)
+    line = service.get_line(store, N)
+    assert line.holder_id == "110105********002X" and line.holder_id_hash.startswith("scrypt$")
+    assert line.redacted().holder_id_hash == "(set)"
+    other = "11010519800102002X"  # same region, same last four, another person
+    request = OrderRequest("x1", N, OrderType.SUSPEND, Channel.COUNTER)
+    with pytest.raises(OrderRejected, match="not the holder's on record"):
+        service.submit_order(store, request, NOW, Credentials(document=other))
+    done = service.submit_order(store, request, NOW, Credentials(document=ID_DOC))
+    assert done.line.status is LineStatus.SUSPENDED

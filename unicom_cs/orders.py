@@ -37,7 +37,7 @@ import attrs
 from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, UnicomError
 from unicom_cs.events import OrderStateChanged
-from unicom_cs.identity import check_password, hash_password, verify_id
+from unicom_cs.identity import check_password, hash_document, hash_password, verify_id
 from unicom_cs.number import LineKind
 from unicom_cs.period import Month, as_instant
 from unicom_cs.subscriber import (
@@ -365,7 +365,13 @@ def _check_identity(
         raise _Refused(f"{kind} is not taken by SMS: call 10010 or visit a business hall")
     if channel is Channel.COUNTER:
         masked = verify_id(line, credentials.document)
-        return line if line.holder_id else attrs.evolve(line, holder_id=masked)
+        if line.holder_id:
+            return line
+        # real-name registration at the counter: the document shown becomes the holder's
+        kept = (
+            hash_document(credentials.document or "", credentials.salt) if credentials.salt else ""
+        )
+        return attrs.evolve(line, holder_id=masked, holder_id_hash=kept)
     if channel is Channel.WEB or (channel is Channel.SMS and kind in SMS_PASSWORD):
         check = check_password(line, credentials.password, now)
         if not check.ok:
@@ -601,9 +607,16 @@ def _change_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str
         raise _Refused("change-holder needs the new holder's name")
     if not x.c.new_document:
         raise _Refused("change-holder needs the new holder's identity document")
-    new_id = verify_id(attrs.evolve(line, holder_id=""), x.c.new_document)
+    new_id = verify_id(attrs.evolve(line, holder_id="", holder_id_hash=""), x.c.new_document)
+    kept = hash_document(x.c.new_document, x.c.salt) if x.c.salt else ""
     line = attrs.evolve(
-        line, name=name, holder_id=new_id, password="", password_failures=0, locked_until=None
+        line,
+        name=name,
+        holder_id=new_id,
+        holder_id_hash=kept,
+        password="",
+        password_failures=0,
+        locked_until=None,
     )
     return line, x.now, f"holder changed to {name} ({new_id}); service password cleared"
 

@@ -113,7 +113,7 @@ def _submit(
         id_doc,
         new_password,
         new_id_doc,
-        secrets.token_bytes(SALT_BYTES) if new_password is not None else b"",
+        secrets.token_bytes(SALT_BYTES),
     )
     result = service.submit_order(env.store(), request, env.now, credentials)
     _print_result(result, as_json)
