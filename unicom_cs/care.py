@@ -43,7 +43,16 @@ DISPUTE_WINDOW: Final = relativedelta(months=5)
 def policies(store: Store) -> SlaPolicies:
     """The center's SLA policy: the one loaded (`set_policy`), else the bundled default."""
     text = store.setting(SLA_POLICY)
-    return default_policies() if text is None else parse_policies(text, "stored SLA policy")
+    return default_policies() if text is None else _parse(text, "stored SLA policy")
+
+
+def _parse(text: str, source: str) -> SlaPolicies:
+    return parse_policies(
+        text,
+        source,
+        categories=[x.value for x in Category],
+        priorities=[x.value for x in Priority],
+    )
 
 
 def set_policy(store: Store, text: str, source: str) -> SlaPolicies:
@@ -52,10 +61,16 @@ def set_policy(store: Store, text: str, source: str) -> SlaPolicies:
     Raises:
         CatalogError: every problem, with its key path; nothing changes.
     """
-    parsed = parse_policies(text, source)
+    from unicom_cs.errors import CatalogError, RowError
+
+    parsed = _parse(text, source)
     for category in Category:  # every ticket must find a policy
         for priority in Priority:
-            parsed.for_ticket(category.value, priority.value)
+            try:
+                parsed.for_ticket(category.value, priority.value)
+            except InvalidValue:
+                why = f"no rule for {category.value} / {priority.value}: add a catch-all"
+                raise CatalogError(source, (RowError("policy", why),), "SLA policy") from None
     with store.transaction():
         store.set_setting(SLA_POLICY, text)
     return parsed
@@ -193,7 +208,16 @@ def cancel(store: Store, ticket_id: str, by: str, now: datetime, reason: str) ->
 
 
 def reopen(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.reopen(t, by, now, reason))
+    """Work a resolved or closed ticket again; its open return visit is called off (the next
+    resolution makes a new one)."""
+    with store.transaction():
+        ticket = _change(store, ticket_id, lambda t: c.reopen(t, by, now, reason))
+        for task in store.tasks(ticket.id):
+            if task.done_at is None:
+                store.update_task(
+                    attrs.evolve(task, done_at=as_instant(now), outcome="called off: reopened")
+                )
+    return ticket
 
 
 @attrs.frozen

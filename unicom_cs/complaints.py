@@ -293,6 +293,9 @@ def add_note(t: Ticket, by: str, text: str, now: datetime, *, to_customer: bool 
         raise InvalidValue("note", text, "is empty")
     if t.state in (S.REJECTED, S.CANCELLED):
         raise Conflict("ticket", t.id, f"is {t.state}")
+    latest = max([t.steps[-1].at, *(n.at for n in t.notes)])
+    if now < latest:
+        raise Conflict("ticket", t.id, f"its last step was at {latest.isoformat()}")
     note = Note(now, _agent(by), text.strip(), to_customer)
     if not to_customer:
         return attrs.evolve(t, notes=(*t.notes, note))
@@ -391,6 +394,8 @@ def record_visit(
     now = as_instant(now)
     if t.state is not S.RESOLVED:
         raise Conflict("ticket", t.id, f"is {t.state}: a return visit follows a resolution")
+    if t.resolved_at is not None and now < t.resolved_at:
+        raise Conflict("ticket", t.id, f"was resolved at {t.resolved_at.isoformat()}")
     if score is not None and not 1 <= score <= 5:
         raise InvalidValue("satisfaction score", score, "expected 1 to 5")
     if outcome is VisitOutcome.UNREACHABLE and score is not None:
@@ -419,6 +424,8 @@ def reopen(t: Ticket, by: str, now: datetime, reason: str) -> Ticket:
     """The customer comes back on a resolved or closed ticket: worked again, same owner."""
     if not reason.strip():
         raise InvalidValue("reason", reason, "say why it is reopened")
+    if t.state not in (S.RESOLVED, S.CLOSED):
+        raise Conflict("ticket", t.id, f"is {t.state}: only a resolved or closed ticket reopens")
     t = _step(t, S.IN_PROGRESS, now, _agent(by), reason.strip())
     return attrs.evolve(t, reopened=t.reopened + 1, resolved_at=None, closed_at=None)
 

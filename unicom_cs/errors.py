@@ -86,9 +86,10 @@ class CatalogError(UnicomError):
 
     source: str
     errors: tuple[RowError, ...]
+    kind: str = "catalog"  # what the file is: a catalog, an SLA policy
 
     def message(self) -> str:
-        lines = [f"{self.source}: invalid catalog"]
+        lines = [f"{self.source}: invalid {self.kind}"]
         lines.extend(f"  {e}" for e in self.errors)
         return "\n".join(lines)
 

@@ -1,14 +1,16 @@
 """JSON for every public value, through one private cattrs converter (kept out of the model).
 
 Money and other Decimals become strings ("85.76": never a float), months "YYYY-MM", instants
-ISO 8601 with their offset, dates ISO 8601. `to_json` / `from_json` round-trip exactly:
+ISO 8601 with their offset, dates ISO 8601, durations ISO 8601 in days and seconds
+("P1DT7200S"). `to_json` / `from_json` round-trip exactly:
 ``from_json(to_json(x), type(x)) == x`` for every public value, which the tests check.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, get_origin
 
@@ -30,6 +32,23 @@ _converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
 _converter.register_structure_hook(datetime, lambda v, _: parse_instant(v))
 _converter.register_unstructure_hook(date, lambda d: d.isoformat())
 _converter.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+
+
+def _duration(delta: timedelta) -> str:
+    """ISO 8601 duration, days and seconds: ``P1DT7200S`` (exact, and parsed back)."""
+    return f"P{delta.days}DT{delta.seconds + delta.microseconds / 1_000_000:g}S"
+
+
+def _parse_duration(text: str) -> timedelta:
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration like P1DT7200S")
+    return timedelta(days=int(match[1]), seconds=float(match[2]))
+
+
+_DURATION = re.compile(r"P(-?\d+)DT(\d+(?:\.\d+)?)S")
+_converter.register_unstructure_hook(timedelta, _duration)
+_converter.register_structure_hook(timedelta, lambda v, _: _parse_duration(v))
 
 
 def _is_frozenset(t: Any) -> bool:

@@ -14,7 +14,7 @@ caller's; nothing here reads a clock.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Final
@@ -275,9 +275,16 @@ class SlaPolicies:
         raise InvalidValue("SLA policy", f"{category}/{priority}", "no policy matches")
 
 
-def parse_policies(text: str, source: str = "<sla>") -> SlaPolicies:
+def parse_policies(
+    text: str,
+    source: str = "<sla>",
+    *,
+    categories: Collection[str] = (),
+    priorities: Collection[str] = (),
+) -> SlaPolicies:
     """SLA policies from TOML: ``[[policy]]`` tables with an optional ``category`` and
-    ``priority`` and three targets, each ``{ limit, clock, warn_before, escalate_every }``.
+    ``priority`` (checked against `categories` and `priorities` when given) and three targets,
+    each ``{ limit, clock, warn_before, escalate_every }``.
 
     Raises:
         CatalogError: every problem, with its key path.
@@ -286,29 +293,59 @@ def parse_policies(text: str, source: str = "<sla>") -> SlaPolicies:
 
     from unicom_cs.errors import CatalogError, RowError
 
+    def fail(problems: list[RowError]) -> CatalogError:
+        return CatalogError(source, tuple(problems), "SLA policy")
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise CatalogError(source, (RowError("toml", str(e)),)) from None
+        raise fail([RowError("toml", str(e))]) from None
     errors: list[RowError] = []
+    tables = doc.get("policy", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise fail([RowError("policy", "expected [[policy]] tables")])
+    if not tables:
+        raise fail([RowError("policy", "no [[policy]] table: nothing would have a time limit")])
+    clocks = ", ".join(k.value for k in ClockKind)
     rules = []
-    for i, table in enumerate(doc.get("policy", [])):
+    for i, table in enumerate(tables):
         path = f"policy[{i}]"
+        for key in set(table) - {"category", "priority", *_TARGETS}:
+            errors.append(RowError(f"{path}.{key}", "unknown key"))
+        for key, known in (("category", categories), ("priority", priorities)):
+            value = str(table.get(key, "*"))
+            if known and value != "*" and value not in known:
+                errors.append(
+                    RowError(f"{path}.{key}", f"unknown {key} {value!r}: one of {', '.join(known)}")
+                )
         targets = {}
-        for name in ("first_response", "next_update", "resolution"):
+        for name in _TARGETS:
             spec = table.get(name)
-            if not isinstance(spec, dict):
-                errors.append(RowError(f"{path}.{name}", "missing: a table with a limit"))
+            where = f"{path}.{name}"
+            if not isinstance(spec, dict) or "limit" not in spec:
+                errors.append(
+                    RowError(where, 'missing: a table with a limit, like { limit = "2h" }')
+                )
                 continue
             try:
-                targets[name] = Target(
+                clock = str(spec.get("clock", "calendar"))
+                if clock not in {k.value for k in ClockKind}:
+                    raise InvalidValue("clock", clock, f"one of {clocks}")
+                target = Target(
                     parse_duration(str(spec["limit"])),
-                    ClockKind(spec.get("clock", "calendar")),
+                    ClockKind(clock),
                     parse_duration(str(spec.get("warn_before", "0m"))),
                     parse_duration(str(spec.get("escalate_every", "1d"))),
                 )
-            except (KeyError, ValueError, InvalidValue) as e:
-                errors.append(RowError(f"{path}.{name}", str(e)))
+            except InvalidValue as e:
+                errors.append(RowError(where, str(e)))
+                continue
+            if target.limit <= timedelta() or target.escalate_every <= timedelta():
+                errors.append(RowError(where, "limit and escalate_every must be more than 0"))
+            elif target.warn_before >= target.limit:
+                errors.append(RowError(where, "warn_before must be shorter than the limit"))
+            else:
+                targets[name] = target
         if len(targets) == 3:
             rules.append(
                 (
@@ -318,8 +355,11 @@ def parse_policies(text: str, source: str = "<sla>") -> SlaPolicies:
                 )
             )
     if errors:
-        raise CatalogError(source, tuple(errors))
+        raise fail(errors)
     return SlaPolicies(tuple(rules))
+
+
+_TARGETS: Final = ("first_response", "next_update", "resolution")
 
 
 @lru_cache(maxsize=1)

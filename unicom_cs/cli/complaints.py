@@ -57,11 +57,13 @@ def _dispute(text: str) -> tuple[Any, str]:
 
     month, sep, code = text.partition(":")
     if not sep or not code:
-        raise click.BadParameter(f"{text!r}: expected YYYY-MM:LINE-CODE (2026-10:data)")
+        raise click.BadParameter(
+            f"{text!r}: expected YYYY-MM:LINE-CODE (2026-10:data)", param_hint="'--dispute'"
+        )
     try:
         return Month.parse(month), code.strip()
     except Exception as e:
-        raise click.BadParameter(f"{text!r}: {e}") from None
+        raise click.BadParameter(f"{text!r}: {e}", param_hint="'--dispute'") from None
 
 
 def _clock_text(clock: Any) -> str:
@@ -275,7 +277,10 @@ def _simple(name: str, help_text: str, needs_reason: bool) -> None:
 
     cmd: Any = click.argument("ticket_id")(run)  # decorators applied by hand, in a loop's stead
     cmd = by_option(cmd)
-    cmd = click.option("--reason", required=needs_reason, default="", help="Why.")(cmd)
+    if needs_reason:
+        cmd = click.option("--reason", required=True, help="Why.")(cmd)
+    else:
+        cmd = click.option("--reason", default="", help="Why (optional).")(cmd)
     cmd = json_option(cmd)
     cmd = pass_env(cmd)
     complaint.command(name, help=help_text)(cmd)
