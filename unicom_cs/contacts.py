@@ -27,7 +27,7 @@ from unicom_cs.complaints import ContactChannel
 from unicom_cs.errors import InvalidValue, RowError
 from unicom_cs.number import usage_number
 from unicom_cs.period import parse_instant
-from unicom_cs.usage import _decoded_lines, _quote
+from unicom_cs.usage import decoded_lines, quote_cell
 
 
 class AnsweredBy(enum.StrEnum):
@@ -228,7 +228,7 @@ def parse_contacts(data: bytes, source: str = "<contacts>") -> ParsedContacts:
         row's with the same content is dropped; with other content it is an error.
     """
     errors: list[RowError] = []
-    lines = list(_decoded_lines(data, source, errors))
+    lines = list(decoded_lines(data, source, errors))
     if not lines or not lines[0][1].strip():
         errors.append(
             RowError(f"{source}:1", "empty file: expected a header row " + ",".join(COLUMNS))
@@ -308,7 +308,7 @@ def format_contact_row(r: ContactRecord) -> str:
         r.ticket_id,
         r.topic,
     ]
-    return ",".join(_quote(c) for c in cells)
+    return ",".join(quote_cell(c) for c in cells)
 
 
 def format_contacts(records: Iterable[ContactRecord]) -> str:

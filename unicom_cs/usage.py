@@ -184,7 +184,9 @@ def _split(text: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def _decoded_lines(data: bytes, source: str, errors: list[RowError]) -> Iterator[tuple[int, str]]:
+def decoded_lines(data: bytes, source: str, errors: list[RowError]) -> Iterator[tuple[int, str]]:
+    """The file's lines, numbered from 1, split at CR/LF only (shared by every CSV import);
+    a file that is not UTF-8 adds one error and yields nothing."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -215,7 +217,7 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
         an error.
     """
     errors: list[RowError] = []
-    lines = list(_decoded_lines(data, source, errors))
+    lines = list(decoded_lines(data, source, errors))
     if not lines or not lines[0][1].strip():
         errors.append(
             RowError(f"{source}:1", "empty file: expected a header row " + ",".join(COLUMNS))
@@ -290,7 +292,7 @@ def format_row(r: UsageRecord) -> str:
         r.peer,
         r.location,
     ]
-    return ",".join(_quote(c) for c in cells)
+    return ",".join(quote_cell(c) for c in cells)
 
 
 def format_cdrs(records: Iterable[UsageRecord]) -> str:
@@ -298,7 +300,7 @@ def format_cdrs(records: Iterable[UsageRecord]) -> str:
     return "\n".join([",".join(COLUMNS), *(format_row(r) for r in records)]) + "\n"
 
 
-def _quote(cell: str) -> str:
+def quote_cell(cell: str) -> str:
     if any(ch in cell for ch in ',"\n\r'):
         return '"' + cell.replace('"', '""') + '"'
     return cell

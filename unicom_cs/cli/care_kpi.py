@@ -49,7 +49,7 @@ def contact_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     again changes nothing.
     """
     from unicom_cs.care_contacts import import_contacts
-    from unicom_cs.cli.commands import _open_rejects, _write_rejects
+    from unicom_cs.cli.commands import open_rejects, write_rejects
     from unicom_cs.contacts import parse_contacts
     from unicom_cs.errors import BatchRejected
 
@@ -57,7 +57,7 @@ def contact_import(env: Env, file: Path, rejects_path: Path | None) -> None:
         data = file.read_bytes()
     except OSError as e:
         fail(f"{file}: {e.strerror}")
-    rejects = None if rejects_path is None else _open_rejects(rejects_path, file)
+    rejects = None if rejects_path is None else open_rejects(rejects_path, file)
     with rejects or contextlib.nullcontext():
         try:
             report = import_contacts(
@@ -65,10 +65,10 @@ def contact_import(env: Env, file: Path, rejects_path: Path | None) -> None:
             )
         except BatchRejected as e:  # a file with no rows at all: still list why in the rejects
             if rejects is not None:
-                _write_rejects(rejects, e.errors)
+                write_rejects(rejects, e.errors)
             raise
         if rejects is not None:
-            _write_rejects(rejects, report.rejected)
+            write_rejects(rejects, report.rejected)
     click.echo(
         f"{file}: {report.rows} row(s): {report.imported} imported, "
         f"{report.already_imported} already imported, {report.repeated} repeated in the file, "

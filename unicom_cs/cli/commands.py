@@ -185,7 +185,7 @@ def tariff_load(env: Env, file: Path) -> None:
     """Add the plans, packs and zones of a TOML catalog file (validated first)."""
     from unicom_cs import service
 
-    text = _read_text(file)
+    text = read_text(file)
     entries = service.add_tariffs(env.store(), text, str(file))
     click.echo(
         f"{file}: loaded {len(entries.plans)} plan(s), {len(entries.packs)} data pack(s), "
@@ -195,7 +195,7 @@ def tariff_load(env: Env, file: Path) -> None:
     )
 
 
-def _read_text(file: Path) -> str:
+def read_text(file: Path) -> str:
     try:
         return file.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
@@ -412,7 +412,7 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
         data = file.read_bytes()
     except OSError as e:
         fail(f"{file}: {e.strerror}")
-    rejects = None if rejects_path is None else _open_rejects(rejects_path, file)
+    rejects = None if rejects_path is None else open_rejects(rejects_path, file)
     with rejects or contextlib.nullcontext():
         try:
             report = service.import_usage(
@@ -420,10 +420,10 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
             )
         except BatchRejected as e:  # a file with no rows at all: still list why in the rejects
             if rejects is not None:
-                _write_rejects(rejects, e.errors)
+                write_rejects(rejects, e.errors)
             raise
         if rejects is not None:
-            _write_rejects(rejects, report.rejected)
+            write_rejects(rejects, report.rejected)
     click.echo(
         f"{file}: {report.rows} row(s): {report.imported} imported, "
         f"{report.already_imported} already imported, {report.repeated} repeated in the file, "
@@ -434,7 +434,7 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
         click.echo(f"  {err}", err=True)
 
 
-def _open_rejects(path: Path, cdrs: Path) -> TextIO:
+def open_rejects(path: Path, cdrs: Path) -> TextIO:
     """The rejects file, opened before the import: if it cannot be written, nothing is stored.
 
     It must not be the CDR file itself, which opening it for writing would empty.
@@ -448,7 +448,7 @@ def _open_rejects(path: Path, cdrs: Path) -> TextIO:
         raise click.BadParameter(f"{path}: {e.strerror}", param_hint=hint) from None
 
 
-def _write_rejects(out: TextIO, errors: Any) -> None:
+def write_rejects(out: TextIO, errors: Any) -> None:
     import csv
 
     w = csv.writer(out, lineterminator="\n")
@@ -547,7 +547,7 @@ def _print_bill(bill: Bill, state: str, records: tuple[RatedRecord, ...] = ()) -
         )
 
 
-def _bill_json(bill: Bill, state: str, records: tuple[RatedRecord, ...] | None) -> dict[str, Any]:
+def bill_json(bill: Bill, state: str, records: tuple[RatedRecord, ...] | None) -> dict[str, Any]:
     from unicom_cs.serialization import unstructure
 
     data: dict[str, Any] = unstructure(bill)
@@ -588,7 +588,7 @@ def bill_show(
                 {
                     "account_id": account_id,
                     "month": str(month) if month else None,
-                    "bills": [_bill_json(b, _state(store, b), None) for b in bills],
+                    "bills": [bill_json(b, _state(store, b), None) for b in bills],
                     "total": str(total(b.total for b in bills)),
                     "currency": "CNY",
                 }
@@ -603,7 +603,7 @@ def bill_show(
     the_bill, records = service.bill_for(store, number, now, month, rated=detail)
     state = _state(store, the_bill)
     if as_json:
-        emit_json(_bill_json(the_bill, state, records if detail else None))
+        emit_json(bill_json(the_bill, state, records if detail else None))
         return
     _print_bill(the_bill, state, records if detail else ())
 

@@ -443,9 +443,9 @@ def policy_show(env: Env) -> None:
 def policy_load(env: Env, file: Path) -> None:
     """Make FILE the center's SLA policy (checked whole first)."""
     from unicom_cs import care
-    from unicom_cs.cli.commands import _read_text
+    from unicom_cs.cli.commands import read_text
 
-    parsed = care.set_policy(env.store(), _read_text(file), str(file))
+    parsed = care.set_policy(env.store(), read_text(file), str(file))
     click.echo(f"{file}: {len(parsed.rules)} policy rule(s) loaded")
 
 

@@ -121,13 +121,13 @@ def _submit(
 
 def _print_result(result: OrderResult, as_json: bool) -> None:
     if as_json:
-        from unicom_cs.cli.commands import _bill_json
+        from unicom_cs.cli.commands import bill_json
 
         emit_json(
             {
                 "order": result.order,
                 "repeated": result.repeated,
-                "final_bills": [_bill_json(b, "sent", None) for b in result.final_bills],
+                "final_bills": [bill_json(b, "sent", None) for b in result.final_bills],
                 "cancelled": [o.id for o in result.cancelled],
             }
         )
