@@ -741,7 +741,7 @@ def test_a_billing_dispute_holds_the_disputed_amount(ucs: Ucs) -> None:
     assert arrears(ucs, AFTER_DUE) == total - data - line_amount(bill, "sms")
 
 
-def test_resolving_a_dispute_with_a_credit_posts_a_negative_adjustment(ucs: Ucs) -> None:
+def test_resolving_a_dispute_with_a_credit_credits_the_account(ucs: Ucs) -> None:
     dispute(ucs)
     total = Decimal(october(ucs)["total"])
     at = "2026-11-25T11:00"
@@ -749,30 +749,21 @@ def test_resolving_a_dispute_with_a_credit_posts_a_negative_adjustment(ucs: Ucs)
     out = resolve(ucs, "--credit 50", now=at).stdout
     assert out.splitlines() == [
         "CMP-000001 resolved (owner agent-1, assignee agent-1): fixed",
-        "  credit 50.00 posted as ADJ-13012345678-202611-1",
+        "  credit 50.00 posted as credit-CMP-000001-1",
         "  return visit VIS-000001 due 2026-11-26T11:00+08:00",
     ]
-    after = js(ucs, f"bill show {NUMBER}", at)
-    assert (after["month"], after["state"]) == ("2026-11", "unbilled")
-    adjustment = after["lines"][-1]
-    assert (adjustment["code"], adjustment["amount"], adjustment["label"]) == (
-        "adjustment",
-        "-50.00",
-        "Adjustment ADJ-13012345678-202611-1",
-    )
-    assert "complaint CMP-000001" in adjustment["explanation"]
-    assert after["lines"][:-1] == november["lines"]
-    assert Decimal(after["total"]) == Decimal(november["total"]) - 50
+    # the credit is a ledger credit, like a payment: no bill changes
+    assert js(ucs, f"bill show {NUMBER}", at)["lines"] == november["lines"]
     assert october(ucs)["total"] == str(total)  # an issued bill never changes
     t = ticket(ucs, now=at)
     assert (t["state"], t["credit"], t["approved_by"]) == ("resolved", "50.00", "")
-    posted = [e for e in js(ucs, "events", at) if e["type"] == "AdjustmentPosted"]
-    assert [(e["adjustment_id"], e["amount"], e["month"]) for e in posted] == [
-        ("ADJ-13012345678-202611-1", "-50.00", "2026-11")
+    credited = [
+        e for e in js(ucs, "events", at) if e["type"] == "PaymentReceived" and e["kind"] == "credit"
     ]
+    assert [(e["entry_id"], e["amount"]) for e in credited] == [("credit-CMP-000001-1", "50.00")]
     assert field(ucs("complaint show CMP-000001", now=at).stdout, "credit") == "50.00"
-    # resolved: the hold is released, and October is owed in full once due
-    assert arrears(ucs, AFTER_DUE) == total
+    # resolved: the hold is released; the credit settles October first, the rest is owed
+    assert arrears(ucs, AFTER_DUE) == total - 50
 
 
 def test_a_credit_above_the_limit_needs_a_supervisor(ucs: Ucs) -> None:
@@ -780,34 +771,49 @@ def test_a_credit_above_the_limit_needs_a_supervisor(ucs: Ucs) -> None:
     at = "2026-11-25T11:00"
     resolve_150 = f"complaint resolve CMP-000001 --resolution refund --credit 150 {BY}"
     assert refused(ucs, resolve_150, now=at) == (
-        "error: ticket 'CMP-000001': a credit of 150.00 is above the 100.00 limit: "
-        "a supervisor approves"
-    )  # no step, no adjustment, no visit
+        "error: ticket 'CMP-000001': credits of 150.00 in all are above the 100.00 limit: "
+        "a supervisor approves (--approved-by)"
+    )  # no step, no credit, no visit
     assert ticket(ucs, now=at)["state"] == "acknowledged"
 
     out = ucs(f"{resolve_150} --approved-by sup-1", now=at).stdout
-    assert "credit 150.00 posted as ADJ-13012345678-202611-1" in out
+    assert "credit 150.00 posted as credit-CMP-000001-1" in out
     t = ticket(ucs, now=at)
     assert (t["credit"], t["approved_by"]) == ("150.00", "sup-1")
-    adjustment = js(ucs, f"bill show {NUMBER}", at)["lines"][-1]
-    assert adjustment["amount"] == "-150.00"
-    assert "complaint CMP-000001, approved by sup-1" in adjustment["explanation"]
     text = ucs("complaint show CMP-000001", now=at).stdout
     assert field(text, "credit") == "150.00 approved by sup-1"
+
+
+def test_credits_in_all_stay_within_the_disputed_amount(ucs: Ucs) -> None:
+    dispute(ucs, "sms")  # October's SMS line: 3.00
+    at = "2026-11-25T11:00"
+    assert "posted as" in resolve(ucs, "--credit 2", now=at).stdout
+    ucs(f"complaint reopen CMP-000001 --reason 'still wrong' {BY}", now="2026-11-25T12:00")
+    err = refused(
+        ucs,
+        f"complaint resolve CMP-000001 --resolution more --credit 1.01 {BY}",
+        now="2026-11-25T13:00",
+    )
+    assert err == (
+        "error: ticket 'CMP-000001': credits of 3.01 in all would be more than the 3.00 disputed"
+    )
+    assert (
+        "posted as credit-CMP-000001-2" in resolve(ucs, "--credit 1", now="2026-11-25T13:00").stdout
+    )
+    assert ticket(ucs, now="2026-11-25T13:00")["credit"] == "3.00"
 
 
 def test_credit_limit_shows_and_raises_the_limit(ucs: Ucs) -> None:
     assert ucs("complaint credit-limit").stdout == "credit limit 100.00\n"
     assert ucs("complaint credit-limit 200").stdout == "credit limit 200.00\n"
     assert ucs("complaint credit-limit").stdout == "credit limit 200.00\n"
-    dispute(ucs)
-    dispute(ucs, "sms")
+    dispute(ucs)  # October's data line: more than 250
     at = "2026-11-25T11:00"
+    resolve_250 = f"complaint resolve CMP-000001 --resolution refund --credit 250 {BY}"
+    err = refused(ucs, resolve_250, now=at)
+    assert "credits of 250.00 in all are above the 200.00 limit: a supervisor approves" in err
     out = resolve(ucs, "--credit 150", now=at).stdout  # no supervisor below the new limit
     assert "credit 150.00 posted as" in out
-    resolve_250 = f"complaint resolve CMP-000002 --resolution refund --credit 250 {BY}"
-    err = refused(ucs, resolve_250, now=at)
-    assert "a credit of 250.00 is above the 200.00 limit: a supervisor approves" in err
     assert "must not be negative" in refused(ucs, "complaint credit-limit -- -5", now=at)
     assert "invalid amount 'abc'" in misused(ucs, "complaint credit-limit abc", now=at)
 
@@ -1153,7 +1159,7 @@ def test_a_dispute_needs_an_issued_bill(ucs: Ucs, month: str) -> None:
 def test_a_dispute_on_a_code_not_on_the_bill_lists_the_codes_it_has(ucs: Ucs) -> None:
     codes = ", ".join(sorted({ln["code"] for ln in october(ucs)["lines"]}))
     err = refused(ucs, f"{DISPUTE} --dispute {OCTOBER}:wifi {BY}")
-    assert err == f"error: unknown line on bill {OCTOBER_BILL} (it has {codes}) 'wifi'"
+    assert err == f"error: unknown bill line (bill {OCTOBER_BILL} has {codes}) 'wifi'"
 
 
 def test_a_dispute_comes_within_five_months_of_the_bill(ucs: Ucs) -> None:
@@ -1253,10 +1259,7 @@ def test_a_real_process_takes_a_dispute_round_the_closed_loop(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["ticket"]["state"] == "resolved"
-    assert (result["adjustment"], result["visit"]["id"]) == (
-        "ADJ-13012345678-202611-1",
-        "VIS-000001",
-    )
+    assert (result["adjustment"], result["visit"]["id"]) == ("credit-CMP-000001-1", "VIS-000001")
     close = "complaint close CMP-000001 --outcome satisfied --json"
     closed = _run(tmp_path, *split(close), now="2026-11-26T11:00")
     assert closed.returncode == 0, closed.stderr
@@ -1276,7 +1279,7 @@ def test_a_real_process_exits_1_for_a_refusal_and_2_for_bad_usage(
     bad = _run(tmp_path, *split(f"{DISPUTE} --dispute october"))
     assert bad.returncode == 2 and "YYYY-MM:LINE-CODE" in bad.stderr
     assert _run(tmp_path, *split(f"{DISPUTE} --dispute {OCTOBER}:data")).returncode == 0
-    above = _run(tmp_path, *split("complaint resolve CMP-000001 --resolution x --credit 500"))
+    above = _run(tmp_path, *split("complaint resolve CMP-000001 --resolution x --credit 300"))
     assert (above.returncode, above.stdout) == (1, "")
     assert "a supervisor approves" in above.stderr
     assert len(above.stderr.strip().splitlines()) == 1

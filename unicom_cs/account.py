@@ -33,6 +33,7 @@ class EntryKind(enum.StrEnum):
     PAYMENT = "payment"  # 缴费: pays bills
     RECHARGE = "recharge"  # 充值 via 10011
     BILL = "bill"  # an issued bill, posted as a debit
+    CREDIT = "credit"  # a complaint's credit (a billing dispute refunded to the account)
 
 
 @attrs.frozen

@@ -169,8 +169,8 @@ class Ticket:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     resolution: str = ""
-    credit: Money | None = None  # the credit the resolution granted (a billing dispute)
-    approved_by: str = ""  # the supervisor who approved a credit above the limit
+    credit: Money | None = None  # credited so far by its resolutions (a billing dispute)
+    approved_by: str = ""  # the supervisor who approved credits above the limit
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()  # pending on the customer
     visits: tuple[VisitRecord, ...] = ()
     reopened: int = 0
@@ -203,7 +203,10 @@ def _step(
         raise Conflict("ticket", t.id, f"its last step was at {t.steps[-1].at.isoformat()}")
     assignee = assignee or t.assignee
     step = Step(at, to, t.state, by, assignee, reason)
-    return attrs.evolve(t, state=to, assignee=assignee, steps=(*t.steps, step))
+    pauses = t.pauses
+    if t.state is S.PENDING and pauses and pauses[-1][1] is None:  # leaving pending: clocks run
+        pauses = (*pauses[:-1], (pauses[-1][0], at))
+    return attrs.evolve(t, state=to, assignee=assignee, steps=(*t.steps, step), pauses=pauses)
 
 
 def _agent(name: str, what: str = "agent") -> str:
@@ -240,7 +243,7 @@ def file_ticket(
         raise InvalidValue("description", description, "a complaint needs the customer's words")
     lines = tuple(disputed)
     if lines and category is not Category.BILLING:
-        raise InvalidValue("disputed lines", len(lines), "only a billing dispute names bill lines")
+        raise InvalidValue("dispute", category.value, "only a billing dispute names bill lines")
     for d in lines:
         if not d.amount.amount > 0:
             raise InvalidValue("disputed amount", str(d.amount), "must be positive")
@@ -320,9 +323,7 @@ def resume(t: Ticket, by: str, now: datetime, reason: str = "the customer answer
     now = as_instant(now)
     if t.state is not S.PENDING:
         raise Conflict("ticket", t.id, f"is {t.state}, not pending")
-    t = _step(t, S.IN_PROGRESS, now, _agent(by), reason)
-    start, _ = t.pauses[-1]
-    return attrs.evolve(t, pauses=(*t.pauses[:-1], (start, now)))
+    return _step(t, S.IN_PROGRESS, now, _agent(by), reason)
 
 
 def resolve(
@@ -335,13 +336,14 @@ def resolve(
     approved_by: str = "",
     credit_limit: Money = CREDIT_LIMIT,
 ) -> Ticket:
-    """Resolve: the answer given to the customer. A credit (a billing dispute's adjustment)
-    above `credit_limit` needs `approved_by`, a supervisor.
+    """Resolve: the answer given to the customer. A billing dispute may be credited, in all
+    its resolutions together, up to the amount it disputes; credits above `credit_limit` in
+    all need `approved_by`, a supervisor.
 
     Raises:
         InvalidValue: no resolution; a credit that is not positive or part-fen.
-        Conflict: a credit above the limit without a supervisor; a credit outside a billing
-            dispute.
+        Conflict: credits above the limit without a supervisor, or above the disputed amount;
+            a credit outside a billing dispute.
     """
     now = as_instant(now)
     if not resolution.strip():
@@ -351,25 +353,30 @@ def resolve(
             raise Conflict("ticket", t.id, "only a billing dispute resolves with a credit")
         if not credit.amount > 0 or credit != round_line(credit):
             raise InvalidValue("credit", str(credit), "a positive whole number of fen")
-        if credit > credit_limit and not approved_by.strip():
+        credited = credit + (t.credit or ZERO)
+        disputed = total(d.amount for d in t.disputed)
+        if credited > disputed:
             raise Conflict(
                 "ticket",
                 t.id,
-                f"a credit of {credit} is above the {credit_limit} limit: a supervisor approves",
+                f"credits of {credited} in all would be more than the {disputed} disputed",
             )
-    pauses = t.pauses
-    if pauses and pauses[-1][1] is None:
-        pauses = (*pauses[:-1], (pauses[-1][0], now))
+        if credited > credit_limit and not (approved_by.strip() or t.approved_by):
+            raise Conflict(
+                "ticket",
+                t.id,
+                f"credits of {credited} in all are above the {credit_limit} limit: "
+                "a supervisor approves (--approved-by)",
+            )
     t = _step(t, S.RESOLVED, now, _agent(by), resolution.strip())
     return attrs.evolve(
         t,
         resolved_at=now,
         resolution=resolution.strip(),
-        credit=credit,
-        approved_by=approved_by.strip(),
+        credit=t.credit if credit is None else credit + (t.credit or ZERO),
+        approved_by=approved_by.strip() or t.approved_by,
         first_response_at=t.first_response_at or now,
         last_update_at=now,
-        pauses=pauses,
     )
 
 
@@ -443,27 +450,43 @@ def cancel(t: Ticket, by: str, now: datetime, reason: str = "withdrawn by the cu
 
 def held_amounts(tickets: Iterable[Ticket]) -> dict[str, Money]:
     """Bill id → the amount open billing disputes hold on it."""
-    out: dict[str, Money] = {}
+    lines: dict[tuple[str, str], Money] = {}
     for t in tickets:
         if t.state in OPEN:
-            for d in t.disputed:
-                out[d.bill_id] = out.get(d.bill_id, ZERO) + d.amount
+            for d in t.disputed:  # a line two tickets dispute is held once
+                lines[(d.bill_id, d.code)] = d.amount
+    out: dict[str, Money] = {}
+    for (bill, _), amount in lines.items():
+        out[bill] = out.get(bill, ZERO) + amount
     return out
 
 
 def clocks(t: Ticket, policy: SlaPolicy, now: datetime) -> tuple[Clock, ...]:
     """The ticket's time limits as of `now`: first response, next update, resolution (paused
-    while pending on the customer), and the regulator's 15-day answer (never paused)."""
+    while pending on the customer, and, after a reopen, for the time it sat resolved; the next
+    update runs from the reopen), and the regulator's 15-day answer (never paused, met by the
+    first answer). A rejected or cancelled ticket's clocks stop with it."""
     now = as_instant(now)
     pauses = t.closed_pauses(now)
     done = t.resolved_at if t.state in (S.RESOLVED, S.CLOSED) else None
-    since_update = t.last_update_at or t.first_response_at or t.created_at
-    first = t.first_response_at
+    if t.state in (S.REJECTED, S.CANCELLED):  # the clocks stop with the ticket
+        done = t.steps[-1].at
+    # time a ticket sat resolved before it was reopened is no time spent working it
+    waiting = [
+        (a.at, b.at)
+        for a, b in itertools.pairwise(t.steps)
+        if a.state is S.RESOLVED and b.state is S.IN_PROGRESS
+    ]
+    reopened = [b for _, b in waiting]
+    since_update = max([t.last_update_at or t.first_response_at or t.created_at, *reopened])
+    first = t.first_response_at or done
+    answered = next((s.at for s in t.steps if s.state is S.RESOLVED), done)
+    worked = [*pauses, *waiting]
     return (
         measure("first response", policy.first_response, t.created_at, now, first, pauses),
-        measure("next update", policy.next_update, since_update, now, done, pauses),
-        measure("resolution", policy.resolution, t.created_at, now, done, pauses),
-        measure("regulatory answer", REGULATORY_ANSWER, t.created_at, now, done),
+        measure("next update", policy.next_update, since_update, now, done, worked),
+        measure("resolution", policy.resolution, t.created_at, now, done, worked),
+        measure("regulatory answer", REGULATORY_ANSWER, t.created_at, now, answered),
     )
 
 

@@ -916,7 +916,15 @@ class HistoryItem:
     text: str
 
 
-_HISTORY_RANK = {"line": 0, "order": 1, "complaint": 2, "bill": 3, "payment": 4, "recharge": 4}
+_HISTORY_RANK = {
+    "line": 0,
+    "order": 1,
+    "complaint": 2,
+    "bill": 3,
+    "payment": 4,
+    "recharge": 4,
+    "credit": 4,
+}
 
 
 def history(store: Store, msisdn: str, now: datetime) -> list[HistoryItem]:
@@ -971,7 +979,7 @@ def history(store: Store, msisdn: str, now: datetime) -> list[HistoryItem]:
                 )
             )
     for entry in store.entries(line.account_id):
-        if entry.kind in (EntryKind.PAYMENT, EntryKind.RECHARGE):
+        if entry.kind in (EntryKind.PAYMENT, EntryKind.RECHARGE, EntryKind.CREDIT):
             items.append(
                 HistoryItem(
                     entry.at,

@@ -226,7 +226,7 @@ def complaint_list(
 ) -> None:
     """Tickets in filing order, with their worst clock."""
     from unicom_cs import care
-    from unicom_cs.complaints import TicketState
+    from unicom_cs.complaints import OPEN, TicketState
     from unicom_cs.sla import TargetState
 
     found = care.list_tickets(
@@ -243,9 +243,8 @@ def complaint_list(
         return min(tc.clocks, key=lambda c: order.index(c.state))
 
     if breaching:
-        found = [
-            tc for tc in found if worst(tc).state in (TargetState.BREACHED, TargetState.WARNING)
-        ]
+        alarm = (TargetState.BREACHED, TargetState.WARNING)
+        found = [tc for tc in found if tc.ticket.state in OPEN and worst(tc).state in alarm]
     if as_json:
         emit_json([{"ticket": tc.ticket, "clocks": list(tc.clocks)} for tc in found])
         return
