@@ -1153,7 +1153,7 @@ def test_a_badly_written_dispute_names_the_option(ucs: Ucs) -> None:
 @pytest.mark.parametrize("month", ["2026-11", "2026-09"], ids=["open-month", "before-the-line"])
 def test_a_dispute_needs_an_issued_bill(ucs: Ucs, month: str) -> None:
     err = refused(ucs, f"{DISPUTE} --dispute {month}:data {BY}")
-    assert err == f"error: unknown issued bill '{NUMBER} {month}'"
+    assert err == (f"error: unknown issued bill (bills issued for {NUMBER}: {OCTOBER}) '{month}'")
 
 
 def test_a_dispute_on_a_code_not_on_the_bill_lists_the_codes_it_has(ucs: Ucs) -> None:

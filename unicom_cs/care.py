@@ -137,7 +137,9 @@ def file_complaint(
         for month, code in disputed:
             bill = store.get_bill(number, month)
             if bill is None:
-                raise NotFound("issued bill", f"{number} {month}")
+                issued = sorted(m for _, m in store.issued_months([number]))
+                have = ", ".join(str(m) for m in issued) or "none yet"
+                raise NotFound(f"issued bill (bills issued for {number}: {have})", str(month))
             if bill.issued_at is not None and now > bill.issued_at + DISPUTE_WINDOW:
                 raise Conflict(
                     "bill",

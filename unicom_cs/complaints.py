@@ -173,6 +173,7 @@ class Ticket:
     approved_by: str = ""  # the supervisor who approved credits above the limit
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()  # pending on the customer
     visits: tuple[VisitRecord, ...] = ()
+    visits_before_resolution: int = 0  # visits of earlier resolutions (before a reopen)
     reopened: int = 0
 
     @property
@@ -374,6 +375,7 @@ def resolve(
         resolved_at=now,
         resolution=resolution.strip(),
         credit=t.credit if credit is None else credit + (t.credit or ZERO),
+        visits_before_resolution=len(t.visits),
         approved_by=approved_by.strip() or t.approved_by,
         first_response_at=t.first_response_at or now,
         last_update_at=now,
@@ -422,9 +424,8 @@ def record_visit(
     return t
 
 
-def _since_resolution(t: Ticket) -> list[VisitRecord]:
-    resolved = t.resolved_at
-    return [v for v in t.visits if resolved is not None and v.at >= resolved]
+def _since_resolution(t: Ticket) -> tuple[VisitRecord, ...]:
+    return t.visits[t.visits_before_resolution :]
 
 
 def reopen(t: Ticket, by: str, now: datetime, reason: str) -> Ticket:
@@ -472,11 +473,14 @@ def clocks(t: Ticket, policy: SlaPolicy, now: datetime) -> tuple[Clock, ...]:
     if t.state in (S.REJECTED, S.CANCELLED):  # the clocks stop with the ticket
         done = t.steps[-1].at
     # time a ticket sat resolved before it was reopened is no time spent working it
-    waiting = [
-        (a.at, b.at)
-        for a, b in itertools.pairwise(t.steps)
-        if a.state is S.RESOLVED and b.state is S.IN_PROGRESS
-    ]
+    waiting = []
+    resolved_at: datetime | None = None
+    for step in t.steps:  # resolved (then perhaps closed) until reopened
+        if step.state is S.RESOLVED:
+            resolved_at = step.at
+        elif step.state is S.IN_PROGRESS and resolved_at is not None:
+            waiting.append((resolved_at, step.at))
+            resolved_at = None
     reopened = [b for _, b in waiting]
     since_update = max([t.last_update_at or t.first_response_at or t.created_at, *reopened])
     first = t.first_response_at or done

@@ -605,14 +605,14 @@ def account_status(
     paid_in = credits(entries)
     billed = total(b.total for b in issued)
     settlements = settle([(b.id, b.total) for b in issued], paid_in)
+    # amounts an open billing dispute names are on hold: never arrears (complaints)
+    held = held_amounts(t for sub in subs for t in store.tickets(sub.msisdn, OPEN_TICKETS))
     if account.mode is PaymentMode.PREPAID:
         balance = paid_in - billed - unbilled_total
-        arrears = max(Money.zero(), -balance)
+        arrears = max(Money.zero(), -(balance + total(held.values())))
     else:
         balance = paid_in - billed
         due = {b.id: b.due_at for b in issued}
-        # amounts an open billing dispute names are on hold: never arrears (complaints)
-        held = held_amounts(t for sub in subs for t in store.tickets(sub.msisdn, OPEN_TICKETS))
         arrears = total(
             max(Money.zero(), s.unpaid - held.get(s.bill_id, Money.zero()))
             for s in settlements

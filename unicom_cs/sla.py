@@ -14,6 +14,7 @@ caller's; nothing here reads a clock.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -183,9 +184,11 @@ def measure(
     closed_pauses = [(a, min(b, end)) for a, b in pauses if a < end]
     used = elapsed(start, end, target.clock, closed_pauses)
     due = deadline(start, target.limit, target.clock, closed_pauses)
+    first_day = start.astimezone(SHANGHAI).date()
+    last_day = max(due, end).astimezone(SHANGHAI).date()
     estimated = target.clock is ClockKind.WORKING and not all(
-        calendar_known(start.date() + timedelta(days=i))
-        for i in range(0, (max(due, end) - start).days + 2)
+        calendar_known(first_day + timedelta(days=i))
+        for i in range((last_day - first_day).days + 1)
     )
     if done_at is not None:
         state = TargetState.MET if used <= target.limit else TargetState.BREACHED
@@ -209,6 +212,7 @@ REGULATORY_ANSWER: Final = Target(timedelta(days=15), ClockKind.CALENDAR, timede
 
 # ------------------------------------------------------------------------- policies as data
 
+_DURATION: Final = re.compile(r"[0-9]+[mhd]")
 _UNITS: Final = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 
 
@@ -219,7 +223,7 @@ def parse_duration(text: str) -> timedelta:
         InvalidValue: anything else.
     """
     t = text.strip()
-    if len(t) < 2 or t[-1] not in _UNITS or not t[:-1].isdigit():
+    if not _DURATION.fullmatch(t):
         raise InvalidValue("duration", text, "expected a whole number and m, h or d (30m, 4h, 5d)")
     return _UNITS[t[-1]] * int(t[:-1])
 
@@ -327,6 +331,8 @@ def parse_policies(
                     RowError(where, 'missing: a table with a limit, like { limit = "2h" }')
                 )
                 continue
+            for key in set(spec) - {"limit", "clock", "warn_before", "escalate_every"}:
+                errors.append(RowError(f"{where}.{key}", "unknown key"))
             try:
                 clock = str(spec.get("clock", "calendar"))
                 if clock not in {k.value for k in ClockKind}:
