@@ -79,6 +79,7 @@ WHILE_SUSPENDED = frozenset(
         T.CLOSE,
         T.SET_PASSWORD,
         T.CHANGE_HOLDER,
+        T.REGISTER_HOLDER,
         T.SERVICE_CLOSE,
         T.ROAMING_CLOSE,
         T.PACK_CANCEL,
@@ -91,6 +92,7 @@ WHILE_LOST = frozenset(
         T.CLOSE,
         T.SET_PASSWORD,
         T.CHANGE_HOLDER,
+        T.REGISTER_HOLDER,
         T.SERVICE_CLOSE,
         T.ROAMING_CLOSE,
         T.PACK_CANCEL,
@@ -225,11 +227,15 @@ class OrderLifecycle(RuleBasedStateMachine):
         if channel is C.SMS and kind in NOT_BY_SMS:
             return Expectation(False, "SMS")
         if channel is C.COUNTER:
+            if kind is T.REGISTER_HOLDER and self.holder is not None:
+                return Expectation(False, "change-holder")
             if not valid_id(proof.document):
                 return Expectation(False, "document")
             assert proof.document is not None
             if self.holder is not None and mask_id(proof.document) != mask_id(self.holder):
                 return Expectation(False, "not the holder's")
+            if self.holder is None and kind in COUNTER_ONLY and kind is not T.REGISTER_HOLDER:
+                return Expectation(False, "no holder is on record")
             return Expectation(True)
         if channel is C.WEB or (channel is C.SMS and kind in SMS_PASSWORD):
             if self.password is None:
@@ -281,6 +287,8 @@ class OrderLifecycle(RuleBasedStateMachine):
         if kind is T.CHANGE_HOLDER:
             ok = bool(req.holder.strip()) and valid_id(proof.new_document)
             return Expectation(ok, "holder")
+        if kind is T.REGISTER_HOLDER:
+            return Expectation(bool(req.holder.strip()), "holder")
         assert kind is T.SET_PASSWORD
         try:
             assert proof.new_password is not None
@@ -292,8 +300,6 @@ class OrderLifecycle(RuleBasedStateMachine):
     def apply(self, req: OrderRequest, proof: Credentials, order: ServiceOrder) -> None:
         """The model after an accepted order."""
         kind, now = req.type, self.now
-        if req.channel is C.COUNTER and self.holder is None:
-            self.holder = proof.document
         if req.channel is C.WEB or (req.channel is C.SMS and kind in SMS_PASSWORD):
             self.failures, self.locked_until = 0, None
         if kind is T.SERVICE_OPEN:
@@ -312,6 +318,8 @@ class OrderLifecycle(RuleBasedStateMachine):
                 self.changes = [c for c in self.changes if c[0].start <= now]
         elif kind in (T.ROAMING_OPEN, T.ROAMING_CLOSE):
             self.roaming.append((now, kind is T.ROAMING_OPEN))
+        elif kind is T.REGISTER_HOLDER:
+            self.holder = proof.document
         elif kind is T.CHANGE_HOLDER:
             self.holder = proof.new_document
             self.password, self.failures, self.locked_until = None, 0, None
@@ -433,7 +441,7 @@ class OrderLifecycle(RuleBasedStateMachine):
             product,
             immediate=immediate,
             holder=data.draw(st.sampled_from(["Wang Fang", "Wang Fang", " "]))
-            if kind is T.CHANGE_HOLDER
+            if kind in (T.CHANGE_HOLDER, T.REGISTER_HOLDER)
             else "",
         )
 
@@ -497,7 +505,9 @@ class OrderLifecycle(RuleBasedStateMachine):
 
     @rule(
         data=st.data(),
-        kind=st.sampled_from([T.CHANGE_HOLDER, T.CHANGE_HOLDER, T.LIFT_LOSS, T.CLOSE]),
+        kind=st.sampled_from(
+            [T.CHANGE_HOLDER, T.REGISTER_HOLDER, T.REGISTER_HOLDER, T.LIFT_LOSS, T.CLOSE]
+        ),
     )
     def an_order_that_needs_the_document(self, data: st.DataObject, kind: OrderType) -> None:
         """Taken at a counter only: the model expects the other channels to refuse them."""

@@ -65,15 +65,34 @@ def test_a_suspended_line_reported_lost_still_pays_only_the_retention_fee(store:
     ]
 
 
-def test_a_counter_tells_apart_two_documents_with_the_same_masked_form(store: Store) -> None:
-    salt = b"s" * 16
-    service.add_line(store, N, "4g-56", date(2026, 10, 1), id_document=ID_DOC, salt=salt)
-    line = service.get_line(store, N)
-    assert line.holder_id == "110105********002X" and line.holder_id_hash.startswith("scrypt$")
-    assert line.redacted().holder_id_hash == "(set)"
-    other = "11010519800102002X"  # same region, same last four, another person
-    request = OrderRequest("x1", N, OrderType.SUSPEND, Channel.COUNTER)
-    with pytest.raises(OrderRejected, match="not the holder's on record"):
-        service.submit_order(store, request, NOW, Credentials(document=other))
-    done = service.submit_order(store, request, NOW, Credentials(document=ID_DOC))
-    assert done.line.status is LineStatus.SUSPENDED
+def test_a_service_the_plan_includes_costs_nothing() -> None:
+    import attrs as _attrs
+
+    from unicom_cs.billing import service_charges
+    from unicom_cs.catalog import default_catalog, parse_catalog
+    from unicom_cs.errors import CatalogError
+    from unicom_cs.period import Month
+    from unicom_cs.subscriber import ServicePeriod, new_subscriber
+
+    catalog = default_catalog()
+    sub = new_subscriber(N, "4g-56", date(2026, 10, 1), catalog)
+    sub = _attrs.evolve(sub, services=(ServicePeriod("caller-id", NOW),))
+    # opened 10 November, 21 days of 30: 6 × 21/30 = 4.20 when the plan does not include it
+    assert [str(c.amount) for c in service_charges(sub, Month(2026, 11), catalog)] == ["4.20"]
+    including = _attrs.evolve(catalog.plans["4g-56"], included_services=frozenset({"caller-id"}))
+    with_it = _attrs.evolve(catalog, plans={**catalog.plans, "4g-56": including})
+    assert service_charges(sub, Month(2026, 11), with_it) == []
+    text = """
+[[plan]]
+id = "mine"
+name = "Mine"
+kind = "mobile"
+monthly_fee = "10"
+source = "test"
+included_services = ["caller-id", "no-such"]
+"""
+    with pytest.raises(CatalogError, match="included_services: no value-added service 'no-such'"):
+        parse_catalog(text, "mine.toml", catalog)
+    assert parse_catalog(text.replace(', "no-such"', ""), "mine.toml", catalog).plans[
+        "mine"
+    ].included_services == frozenset({"caller-id"})

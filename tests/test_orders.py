@@ -306,23 +306,30 @@ def test_an_order_is_for_its_own_line_after_activation_and_in_time_order() -> No
         assert got.line == line
 
 
-def test_a_counter_verifies_the_document_and_records_it_masked_when_none_was() -> None:
+def test_a_counter_registers_a_holder_explicitly_then_checks_the_document() -> None:
     line = new_line()
     assert line.holder_id == ""
     refused = take(request(T.SUSPEND, C.COUNTER), line)
     assert refused.order.state is S.REJECTED and "document" in refused.order.reason
     typo = take(request(T.SUSPEND, C.COUNTER), line, credentials=Credentials(document="1" * 18))
     assert typo.order.state is S.REJECTED and typo.line == line
+    # an ordinary counter order records no holder: registration is an order of its own
     got = take(request(T.SUSPEND, C.COUNTER), line, credentials=Credentials(document=HOLDER_ID))
-    assert got.order.state is S.COMPLETED
-    assert got.line.holder_id == mask_id(HOLDER_ID) == "110105********002X"
-    assert HOLDER_ID not in repr(got.line)
+    assert got.order.state is S.COMPLETED and got.line.holder_id == ""
+    # and with no holder on record, orders that need one are refused
+    closing = take(request(T.CLOSE, C.COUNTER), line, credentials=Credentials(document=HOLDER_ID))
+    assert closing.order.state is S.REJECTED and "no holder is on record" in closing.order.reason
+    register = attrs.evolve(request(T.REGISTER_HOLDER, C.COUNTER), holder="Li Wei")
+    done = take(register, line, credentials=Credentials(document=HOLDER_ID))
+    assert done.order.state is S.COMPLETED
+    assert done.line.holder_id == mask_id(HOLDER_ID) == "110105********002X"
+    assert HOLDER_ID not in repr(done.line)
     # now on record: only that holder's document passes
     later = NOW + timedelta(hours=1)
-    other = take(request(T.RESUME, C.COUNTER), got.line, later, Credentials(document=OTHER_ID))
+    other = take(request(T.SUSPEND, C.COUNTER), done.line, later, Credentials(document=OTHER_ID))
     assert other.order.state is S.REJECTED and "not the holder's" in other.order.reason
-    same = take(request(T.RESUME, C.COUNTER), got.line, later, Credentials(document=HOLDER_ID))
-    assert same.order.state is S.COMPLETED and same.line.holder_id == got.line.holder_id
+    again = take(register, done.line, later, Credentials(document=HOLDER_ID))
+    assert again.order.state is S.REJECTED and "change-holder" in again.order.reason
 
 
 def test_a_counter_order_needs_no_password() -> None:
@@ -533,6 +540,11 @@ def open_line(store: Store, plan: str = "3g-a-46", *, holder: bool = False) -> S
     return cheap
 
 
+def open_held_line(store: Store) -> Subscriber:
+    """`open_line` with the holder's document on record."""
+    return open_line(store, holder=True)
+
+
 def snapshot(store: Store) -> tuple[object, ...]:
     """Everything an order could change: the line, the orders, the outbox, the bills."""
     return (
@@ -673,13 +685,13 @@ BAD: dict[str, tuple[Callable[[Store], object], OrderRequest, Credentials | None
         "cannot resume",
     ),
     "set-password with a short salt": (
-        open_line,
+        open_held_line,
         request(T.SET_PASSWORD, C.COUNTER),
         Credentials(document=HOLDER_ID, new_password="246801", salt=SALT[:8]),
         "16 random bytes",
     ),
     "set-password with a trailing newline": (
-        open_line,
+        open_held_line,
         request(T.SET_PASSWORD, C.COUNTER),
         Credentials(document=HOLDER_ID, new_password="246801\n", salt=SALT),
         "six digits",
@@ -820,7 +832,7 @@ def test_history_lists_every_step_with_who_when_and_where(store: Store) -> None:
 
 def test_no_secret_is_kept_or_published(store: Store) -> None:
     """The password and the full document reach no stored value, event or repr."""
-    open_line(store)
+    open_line(store, holder=True)
     proof = Credentials(document=HOLDER_ID, new_password="246801", salt=SALT)
     assert "246801" not in repr(proof) and HOLDER_ID not in repr(proof)
     got = service.submit_order(store, request(T.SET_PASSWORD, C.COUNTER), NOW, proof)

@@ -145,10 +145,11 @@ def service_charges(
     """One line per value-added service the line had in `month`: its monthly fee for the days
     it was open while the line was in service (the days begun before `until`: charges so
     far); part of a month is rounding rule PRORATE (fee × days ÷ days in the month, rounded
-    down to the fen)."""
+    down to the fen). A service the month's plan includes (4G: caller ID) costs nothing."""
     out = []
     month_days = (month.end.date() - month.first_day).days
-    for code in sorted({p.code for p in sub.services}):
+    included = catalog.plan(sub.plan_on(month)).included_services
+    for code in sorted({p.code for p in sub.services} - included):
         days = sub.service_days(code, month, until)
         if not days:
             continue

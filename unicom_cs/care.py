@@ -150,9 +150,16 @@ def file_complaint(
             if not any(x.code.value == code for x in bill.lines):
                 codes = ", ".join(sorted({x.code.value for x in bill.lines}))
                 raise NotFound(f"bill line (bill {bill.id} has {codes})", code)
-            for other in store.tickets(number, c.OPEN):
+            for other in store.tickets(number):  # once: a resolved dispute is reopened
+                if other.state in (c.TicketState.REJECTED, c.TicketState.CANCELLED):
+                    continue
                 if any((d.bill_id, d.code) == (bill.id, code) for d in other.disputed):
-                    raise Conflict("bill", bill.id, f"its {code} line is disputed in {other.id}")
+                    raise Conflict(
+                        "bill",
+                        bill.id,
+                        f"its {code} line is disputed in {other.id} ({other.state}): "
+                        "reopen that ticket",
+                    )
             lines.append(DisputedLine(bill.id, code, amount))
         ticket = c.file_ticket(
             f"CMP-{store.ticket_count() + 1:06d}",

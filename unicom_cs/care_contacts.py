@@ -14,7 +14,7 @@ from decimal import Decimal
 from unicom_cs import kpi
 from unicom_cs.care import policies
 from unicom_cs.contacts import ContactRecord, ParsedContacts, format_contact_row
-from unicom_cs.errors import BatchRejected, RowError
+from unicom_cs.errors import BatchRejected, InvalidValue, RowError
 from unicom_cs.period import SHANGHAI, as_instant
 from unicom_cs.ports import Store
 from unicom_cs.service import ImportReport
@@ -92,6 +92,9 @@ def kpi_report(
         InvalidValue: see `kpi.report`.
     """
     now = as_instant(now)
+    for day in (start, end):
+        if not 1970 <= day.year <= 9000:
+            raise InvalidValue("report date", day.isoformat(), "outside 1970 to 9000")
     first = datetime.combine(start, datetime.min.time(), SHANGHAI)
     last = datetime.combine(end, datetime.min.time(), SHANGHAI) + kpi.REPEAT_WINDOW
     return kpi.report(

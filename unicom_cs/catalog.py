@@ -121,6 +121,7 @@ class Plan:
     half_month_from_day: int | None = None  # data cards: joining on/after the 16th → half
     upgrade_to: str | None = None  # auto-upgrade target when fee + overage reaches its fee
     name_zh: str = ""
+    included_services: frozenset[str] = frozenset()  # value-added services the fee includes
 
 
 @attrs.frozen
@@ -309,6 +310,10 @@ def _ident(value: Any) -> str:
     return text
 
 
+def _idents(value: Any) -> frozenset[str]:
+    return frozenset(_ident(x) for x in _list(value))
+
+
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise InvalidValue("flag", value, "expected true or false")
@@ -354,6 +359,7 @@ _PLAN_KEYS = (
     "half_month_from_day",
     "upgrade_to",
     "incoming_free",
+    "included_services",
 )
 _ALLOWANCE_KEYS = ("voice_minutes", "video_minutes", "sms", "data_mb")
 _RATE_KEYS = ("voice", "video", "video_uses_voice_minutes", "sms", "mms")
@@ -432,6 +438,7 @@ def _parse_plan(r: _Reader, t: Mapping[str, Any], path: str) -> Plan | None:
     mms = r.get(rt, rp, "mms", _money, zero) or zero
     name_zh = r.get(t, path, "name_zh", _text, "") or ""
     incoming_free = r.get(t, path, "incoming_free", _flag, True) is not False
+    included: frozenset[str] | None = r.get(t, path, "included_services", _idents)
     upgrade_to = r.get(t, path, "upgrade_to", _ident)
     plan = None
     if len(r.errors) == before:
@@ -454,6 +461,7 @@ def _parse_plan(r: _Reader, t: Mapping[str, Any], path: str) -> Plan | None:
             first_month=first,
             half_month_from_day=half_day,
             upgrade_to=upgrade_to,
+            included_services=included or frozenset(),
         )
     return plan
 
@@ -618,6 +626,11 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
     for plan_id, why in upgrade_problems(Catalog(plans=known_plans)).items():
         if plan_id in plans:
             r.fail(f"{plan_paths[plan_id]}.upgrade_to", why)
+    known_services = {**(base.services if base else {}), **services}
+    for plan in plans.values():
+        for code in sorted(plan.included_services - set(known_services)):
+            where = f"{plan_paths[plan.id]}.included_services"
+            r.fail(where, f"no value-added service {code!r} in the catalog")
     owner: dict[str, str] = {}
     for zone in zones.values():
         for country in sorted(zone.countries):

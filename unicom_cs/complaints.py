@@ -362,7 +362,9 @@ def resolve(
                 t.id,
                 f"credits of {credited} in all would be more than the {disputed} disputed",
             )
-        if credited > credit_limit and not (approved_by.strip() or t.approved_by):
+        if approved_by.strip() and approved_by.strip() == by.strip():
+            raise Conflict("ticket", t.id, "a supervisor other than the resolving agent approves")
+        if credited > credit_limit and not approved_by.strip():
             raise Conflict(
                 "ticket",
                 t.id,

@@ -60,29 +60,14 @@ def hash_password(password: str, salt: bytes, *, n: int = SCRYPT_N) -> str:
         InvalidValue: a password that breaks the rules, or a salt shorter than 16 bytes.
     """
     check_password_rules(password)
-    return _scrypt(password, salt, n)
-
-
-def _scrypt(secret: str, salt: bytes, n: int) -> str:
     if len(salt) < SALT_BYTES:
         raise InvalidValue("salt", len(salt), f"needs at least {SALT_BYTES} random bytes")
-    digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     b64 = base64.b64encode
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
 
-def hash_document(document: str, salt: bytes, *, n: int = SCRYPT_N) -> str:
-    """A salted scrypt hash of the whole identity number, kept beside its masked form so the
-    counter can tell two people with the same region code and last four apart.
-
-    Raises:
-        InvalidValue: a malformed document, or a short salt.
-    """
-    return _scrypt(check_resident_id(document), salt, n)
-
-
 def password_matches(password: str, stored: str) -> bool:
-    """Whether `password` (or an identity number) is the secret `stored` was made from."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
@@ -167,8 +152,7 @@ def mask_id(number: str) -> str:
 
 
 def verify_id(line: Subscriber, document: str | None) -> str:
-    """Check the document shown at a counter against the line's record: its masked form and,
-    when the line keeps one (`Subscriber.holder_id_hash`), the hash of the whole number.
+    """Check the document shown at a counter against the line's record.
 
     Returns:
         The masked document (to record when the line had none on record).
@@ -179,11 +163,7 @@ def verify_id(line: Subscriber, document: str | None) -> str:
     """
     if not document:
         raise InvalidValue("identity document", "", "a counter order needs the holder's document")
-    text = check_resident_id(document)
-    masked = mask_id(text)
-    wrong = (line.holder_id and masked != line.holder_id) or (
-        line.holder_id_hash and not password_matches(text, line.holder_id_hash)
-    )
-    if wrong:
+    masked = mask_id(check_resident_id(document))
+    if line.holder_id and masked != line.holder_id:
         raise Conflict("line", line.msisdn, "the document shown is not the holder's on record")
     return masked

@@ -37,7 +37,13 @@ import attrs
 from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, UnicomError
 from unicom_cs.events import OrderStateChanged
-from unicom_cs.identity import check_password, hash_document, hash_password, verify_id
+from unicom_cs.identity import (
+    check_password,
+    check_resident_id,
+    hash_password,
+    mask_id,
+    verify_id,
+)
 from unicom_cs.number import LineKind
 from unicom_cs.period import Month, as_instant
 from unicom_cs.subscriber import (
@@ -66,6 +72,7 @@ class OrderType(enum.StrEnum):
     CLOSE = "close"
     CHANGE_HOLDER = "change-holder"
     SET_PASSWORD = "set-password"
+    REGISTER_HOLDER = "register-holder"  # real-name registration of a line with no holder
 
 
 class OrderState(enum.StrEnum):
@@ -106,7 +113,9 @@ OPEN: Final = frozenset(OrderState) - FINAL
 
 T = OrderType
 #: Orders that need the holder's identity document: taken only at a counter.
-COUNTER_ONLY: Final = frozenset({T.CLOSE, T.LIFT_LOSS, T.CHANGE_HOLDER, T.SET_PASSWORD})
+COUNTER_ONLY: Final = frozenset(
+    {T.CLOSE, T.LIFT_LOSS, T.CHANGE_HOLDER, T.SET_PASSWORD, T.REGISTER_HOLDER}
+)
 #: Orders SMS takes only with the service password (they change what the line pays or can do);
 #: the others are taken on the word of the line that sent the command.
 SMS_PASSWORD: Final = frozenset({T.PACKAGE_CHANGE, T.SUSPEND, T.RESUME, T.ROAMING_OPEN})
@@ -128,6 +137,7 @@ _WHILE_SUSPENDED: Final = frozenset(
         T.CLOSE,
         T.SET_PASSWORD,
         T.CHANGE_HOLDER,
+        T.REGISTER_HOLDER,
         T.SERVICE_CLOSE,
         T.ROAMING_CLOSE,
         T.PACK_CANCEL,
@@ -140,6 +150,7 @@ _WHILE_LOST: Final = frozenset(
         T.CLOSE,
         T.SET_PASSWORD,
         T.CHANGE_HOLDER,
+        T.REGISTER_HOLDER,
         T.SERVICE_CLOSE,
         T.ROAMING_CLOSE,
         T.PACK_CANCEL,
@@ -364,14 +375,18 @@ def _check_identity(
     if channel is Channel.SMS and kind in NOT_BY_SMS:
         raise _Refused(f"{kind} is not taken by SMS: call 10010 or visit a business hall")
     if channel is Channel.COUNTER:
-        masked = verify_id(line, credentials.document)
-        if line.holder_id:
+        if kind is T.REGISTER_HOLDER:
+            if line.holder_id:
+                raise _Refused("a holder is on record: a new holder takes change-holder")
+            check_resident_id(credentials.document or "")
             return line
-        # real-name registration at the counter: the document shown becomes the holder's
-        kept = (
-            hash_document(credentials.document or "", credentials.salt) if credentials.salt else ""
-        )
-        return attrs.evolve(line, holder_id=masked, holder_id_hash=kept)
+        verify_id(line, credentials.document)
+        if not line.holder_id and kind in COUNTER_ONLY:
+            raise _Refused(
+                f"no holder is on record for {line.msisdn}: register the holder first "
+                "(register-holder, with the contract and the holder's document)"
+            )
+        return line
     if channel is Channel.WEB or (channel is Channel.SMS and kind in SMS_PASSWORD):
         check = check_password(line, credentials.password, now)
         if not check.ok:
@@ -607,18 +622,20 @@ def _change_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str
         raise _Refused("change-holder needs the new holder's name")
     if not x.c.new_document:
         raise _Refused("change-holder needs the new holder's identity document")
-    new_id = verify_id(attrs.evolve(line, holder_id="", holder_id_hash=""), x.c.new_document)
-    kept = hash_document(x.c.new_document, x.c.salt) if x.c.salt else ""
+    new_id = verify_id(attrs.evolve(line, holder_id=""), x.c.new_document)
     line = attrs.evolve(
-        line,
-        name=name,
-        holder_id=new_id,
-        holder_id_hash=kept,
-        password="",
-        password_failures=0,
-        locked_until=None,
+        line, name=name, holder_id=new_id, password="", password_failures=0, locked_until=None
     )
     return line, x.now, f"holder changed to {name} ({new_id}); service password cleared"
+
+
+def _register_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
+    name = x.r.holder.strip()
+    if not name:
+        raise _Refused("register-holder needs the holder's name")
+    masked = mask_id(check_resident_id(x.c.document or ""))
+    line = attrs.evolve(line, name=name, holder_id=masked)
+    return line, x.now, f"holder {name} ({masked}) registered (real-name registration)"
 
 
 def _set_password(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
@@ -648,6 +665,7 @@ _EFFECTS: Final[dict[OrderType, Effect]] = {
     ),
     T.CHANGE_HOLDER: _change_holder,
     T.SET_PASSWORD: _set_password,
+    T.REGISTER_HOLDER: _register_holder,
 }
 
 

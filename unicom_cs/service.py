@@ -56,7 +56,7 @@ from unicom_cs.events import (
     UsageImported,
 )
 from unicom_cs.identity import check_password as _check_password
-from unicom_cs.identity import check_resident_id, hash_document, hash_password, mask_id
+from unicom_cs.identity import check_resident_id, hash_password, mask_id
 from unicom_cs.money import Money, round_line, total
 from unicom_cs.number import canonical
 from unicom_cs.orders import (
@@ -238,8 +238,6 @@ def add_line(
             sub = attrs.evolve(sub, password=hash_password(password, salt))
         if id_document:
             sub = attrs.evolve(sub, holder_id=mask_id(check_resident_id(id_document)))
-            if salt:
-                sub = attrs.evolve(sub, holder_id_hash=hash_document(id_document, salt))
         if store.get_subscriber(sub.msisdn) is not None:
             raise Conflict("line", sub.msisdn, "already exists")
         account = store.get_account(sub.account_id)

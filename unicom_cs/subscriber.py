@@ -109,7 +109,6 @@ class Subscriber:
     password_failures: int = 0  # consecutive wrong passwords
     locked_until: datetime | None = None  # password locked after too many failures
     holder_id: str = ""  # the holder's identity document, masked
-    holder_id_hash: str = ""  # a salted scrypt hash of the whole document ("" = none kept)
 
     @property
     def active_from(self) -> datetime:
@@ -128,12 +127,8 @@ class Subscriber:
         return tuple(p.pack_id for p in self.packs if p.covers(month))
 
     def redacted(self) -> Subscriber:
-        """The line for display: the hashes replaced by whether one is kept."""
-        return attrs.evolve(
-            self,
-            password="(set)" if self.password else "",
-            holder_id_hash="(set)" if self.holder_id_hash else "",
-        )
+        """The line for display: the password hash replaced by whether one is set."""
+        return attrs.evolve(self, password="(set)" if self.password else "")
 
     # ------------------------------------------------------------ the timelines
 

@@ -262,7 +262,7 @@ def subscriber_add(
         name=name,
         account_id=account_id,
         password=password,
-        salt=secrets.token_bytes(SALT_BYTES),
+        salt=secrets.token_bytes(SALT_BYTES) if password is not None else b"",
         id_document=id_doc,
     )
     if as_json:

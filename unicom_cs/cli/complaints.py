@@ -368,7 +368,7 @@ def complaint_resolve(
         return
     _done(done.ticket, False, resolution)
     if done.adjustment_id:
-        click.echo(f"  credit {done.ticket.credit} posted as {done.adjustment_id}")
+        click.echo(f"  credit {credit} posted as {done.adjustment_id}")
     click.echo(
         f"  return visit {done.visit.id} due {done.visit.due_at.isoformat(timespec='minutes')}"
     )

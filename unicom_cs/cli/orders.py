@@ -113,7 +113,7 @@ def _submit(
         id_doc,
         new_password,
         new_id_doc,
-        secrets.token_bytes(SALT_BYTES),
+        secrets.token_bytes(SALT_BYTES) if new_password is not None else b"",
     )
     result = service.submit_order(env.store(), request, env.now, credentials)
     _print_result(result, as_json)
@@ -194,7 +194,7 @@ def order_submit(env: Env, /, number: str, order_type: str, product: str, **kw: 
 
     TYPE: service-open, service-close, pack-order, pack-cancel, package-change, suspend,
     resume, report-loss, lift-loss, roaming-open, roaming-close, close, change-holder,
-    set-password.
+    set-password, register-holder.
     """
     _submit(env, number, order_type, product, **kw)
 
@@ -414,6 +414,17 @@ _line_verb("roaming-close", "roaming-close", "Close international roaming on lin
 def line_password(env: Env, /, number: str, new_password: str, **kw: Any) -> None:
     """Set the service password of line NUMBER (counter, with the holder's ID)."""
     _submit(env, number, "set-password", new_password=new_password, **kw)
+
+
+@line.command("register-holder")
+@click.argument("number")
+@click.option("--holder", required=True, help="The holder's name, as on the contract.")
+@order_options
+@pass_env
+def line_register_holder(env: Env, /, number: str, holder: str, **kw: Any) -> None:
+    """Register the holder of line NUMBER, which has none on record (real-name registration,
+    实名登记; counter, with the holder's --id-doc)."""
+    _submit(env, number, "register-holder", holder=holder, **kw)
 
 
 @line.command("change-holder")
