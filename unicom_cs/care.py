@@ -251,9 +251,10 @@ def resolve(
     approved_by: str = "",
 ) -> Resolution:
     """Resolve a ticket; a return visit becomes due `visits.FOLLOW_UP_AFTER` later. A billing
-    dispute's credit is a credit to the account's ledger (like a payment, it settles the
-    oldest unpaid bill first: the disputed one); its resolutions together credit at most the
-    disputed amount, and above the center's credit limit need `approved_by` (a supervisor).
+    dispute's credit is a credit to the account's ledger (like a payment, it pays the
+    account's oldest unpaid bill first); its resolutions together credit at most the disputed
+    amount, and each credit that takes them above the center's credit limit needs
+    `approved_by` (a supervisor other than `by`).
     """
     now = as_instant(now)
     with store.transaction():
@@ -271,7 +272,11 @@ def resolve(
         if credit is not None:
             line = get_line(store, done.msisdn)
             who = f", approved by {done.approved_by}" if done.approved_by else ""
-            n = sum(1 for e in store.entries(line.account_id) if e.kind is EntryKind.CREDIT)
+            n = sum(
+                1
+                for e in store.entries(line.account_id)
+                if e.kind is EntryKind.CREDIT and e.ref == done.id
+            )
             entry = LedgerEntry(
                 f"credit-{done.id}-{n + 1}",
                 line.account_id,
