@@ -14,7 +14,6 @@ writes the same format.
 
 from __future__ import annotations
 
-import csv
 import enum
 import re
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,7 @@ from unicom_cs.complaints import ContactChannel
 from unicom_cs.errors import InvalidValue, RowError
 from unicom_cs.number import usage_number
 from unicom_cs.period import parse_instant
-from unicom_cs.usage import decoded_lines, quote_cell
+from unicom_cs.usage import quote_cell, read_csv
 
 
 class AnsweredBy(enum.StrEnum):
@@ -227,65 +226,8 @@ def parse_contacts(data: bytes, source: str = "<contacts>") -> ParsedContacts:
         (the rules: `parse_contact_row`, `check_contact`). A row whose id repeats an earlier
         row's with the same content is dropped; with other content it is an error.
     """
-    errors: list[RowError] = []
-    lines = list(decoded_lines(data, source, errors))
-    if not lines or not lines[0][1].strip():
-        errors.append(
-            RowError(f"{source}:1", "empty file: expected a header row " + ",".join(COLUMNS))
-        )
-        return ParsedContacts((), tuple(errors), 0, source=source)
-    header_no, header_line = lines[0]
-    header = [h.strip().lower() for h in next(csv.reader([header_line]))]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        errors.append(RowError(f"{source}:{header_no}", "missing column(s): " + ", ".join(missing)))
-        return ParsedContacts((), tuple(errors), 0, source=source)
-    index = [header.index(c) for c in COLUMNS]
-    width = len(header)
-    seen: dict[str, tuple[int, ContactRecord]] = {}
-    rows = duplicates = 0
-    body = lines[1:]
-    reader = csv.reader(line for _, line in body)
-    last = 0
-    for cells in reader:
-        row_start, last = last, reader.line_num  # the row's lines: body[row_start:last]
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue  # a blank line
-        rows += 1
-        n, line = body[row_start]
-        where = f"{source}:{n}"
-        if last != row_start + 1:
-            errors.append(RowError(where, "a quoted field spans several lines", line))
-            continue
-        if len(cells) != width:
-            errors.append(RowError(where, f"expected {width} fields, found {len(cells)}", line))
-            continue
-        try:
-            record = parse_contact_row([cells[i] for i in index])
-        except InvalidValue as e:
-            errors.append(RowError(where, e.message(), line))
-            continue
-        first = seen.get(record.id)
-        if first is None:
-            seen[record.id] = (n, record)
-        elif first[1] == record:
-            duplicates += 1
-        else:
-            errors.append(
-                RowError(
-                    where, f"id {record.id!r} repeats line {first[0]} with other content", line
-                )
-            )
-    errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1]))
-    undecodable = sum(1 for e in errors if e.reason.startswith("not UTF-8"))
-    return ParsedContacts(
-        records=tuple(r for _, r in seen.values()),
-        errors=tuple(errors),
-        rows=rows + undecodable,
-        lines=tuple(n for n, _ in seen.values()),
-        duplicates=duplicates,
-        source=source,
-    )
+    records, errors, rows, lines, duplicates = read_csv(data, source, COLUMNS, parse_contact_row)
+    return ParsedContacts(records, errors, rows, lines, duplicates, source)
 
 
 def _time(value: datetime | None) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import enum
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 import attrs
 
@@ -216,23 +216,48 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
         id repeats an earlier row's with the same content is dropped; with other content it is
         an error.
     """
+    records, errors, rows, lines, duplicates = read_csv(data, source, COLUMNS, parse_row)
+    return ParsedCdrs(records, errors, rows, lines, duplicates, source)
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+K = TypeVar("K", bound=_Keyed)
+
+
+def read_csv(
+    data: bytes, source: str, columns: Sequence[str], parse: Callable[[list[str]], K]
+) -> tuple[tuple[K, ...], tuple[RowError, ...], int, tuple[int, ...], int]:
+    """The rows of a CSV file with a header naming `columns` (any order, any case, extra
+    columns ignored), each parsed by `parse` from its cells in `columns` order; shared by the
+    CDR and contact imports.
+
+    Returns:
+        The good records in file order (the first of each id), one error per bad row naming
+        its line, the data rows read, the line of each record, and the rows that repeat an
+        earlier one exactly. A row whose id repeats an earlier row's with other content is an
+        error.
+    """
     errors: list[RowError] = []
     lines = list(decoded_lines(data, source, errors))
     if not lines or not lines[0][1].strip():
         errors.append(
-            RowError(f"{source}:1", "empty file: expected a header row " + ",".join(COLUMNS))
+            RowError(f"{source}:1", "empty file: expected a header row " + ",".join(columns))
         )
-        return ParsedCdrs((), tuple(errors), 0, source=source)
+        return (), tuple(errors), 0, (), 0
     header_no, header_line = lines[0]
     header = [h.strip().lower() for h in next(csv.reader([header_line]))]
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         errors.append(RowError(f"{source}:{header_no}", "missing column(s): " + ", ".join(missing)))
-        return ParsedCdrs((), tuple(errors), 0, source=source)
-    index = [header.index(c) for c in COLUMNS]
-    in_order = index == list(range(len(COLUMNS)))
+        return (), tuple(errors), 0, (), 0
+    index = [header.index(c) for c in columns]
+    in_order = index == list(range(len(columns)))
     width = len(header)
-    seen: dict[str, tuple[int, UsageRecord]] = {}
+    seen: dict[str, tuple[int, K]] = {}
     rows = duplicates = 0
     body = lines[1:]
     reader = csv.reader(line for _, line in body)
@@ -252,7 +277,7 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
             errors.append(RowError(where, f"expected {width} fields, found {len(cells)}", line))
             continue
         try:
-            record = parse_row(cells if in_order else [cells[i] for i in index])
+            record = parse(cells if in_order else [cells[i] for i in index])
         except InvalidValue as e:
             errors.append(RowError(where, e.message(), line))
             continue
@@ -269,13 +294,12 @@ def parse_cdrs(data: bytes, source: str = "<cdrs>") -> ParsedCdrs:
             )
     errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1]))
     undecodable = sum(1 for e in errors if e.reason.startswith("not UTF-8"))
-    return ParsedCdrs(
-        records=tuple(r for _, r in seen.values()),
-        errors=tuple(errors),
-        rows=rows + undecodable,
-        lines=tuple(n for n, _ in seen.values()),
-        duplicates=duplicates,
-        source=source,
+    return (
+        tuple(r for _, r in seen.values()),
+        tuple(errors),
+        rows + undecodable,
+        tuple(n for n, _ in seen.values()),
+        duplicates,
     )
 
 
