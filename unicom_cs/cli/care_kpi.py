@@ -7,7 +7,6 @@ optional extra (``pip install 'unicom_cs[plot]'``).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +19,7 @@ from unicom_cs.cli.app import DATE, Env, emit_json, fail, json_option, main, pas
 
 if TYPE_CHECKING:
     from unicom_cs.kpi import KpiReport, KpiValues, Mean, Ratio
+    from unicom_cs.service import ImportReport
 
 PLOT_HINT = "pip install 'unicom_cs[plot]'"
 
@@ -49,34 +49,13 @@ def contact_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     again changes nothing.
     """
     from unicom_cs.care_contacts import import_contacts
-    from unicom_cs.cli.commands import open_rejects, write_rejects
+    from unicom_cs.cli.commands import run_import
     from unicom_cs.contacts import parse_contacts
-    from unicom_cs.errors import BatchRejected
 
-    try:
-        data = file.read_bytes()
-    except OSError as e:
-        fail(f"{file}: {e.strerror}")
-    rejects = None if rejects_path is None else open_rejects(rejects_path, file)
-    with rejects or contextlib.nullcontext():
-        try:
-            report = import_contacts(
-                env.store(), parse_contacts(data, str(file)), skip_bad=rejects is not None
-            )
-        except BatchRejected as e:  # a file with no rows at all: still list why in the rejects
-            if rejects is not None:
-                write_rejects(rejects, e.errors)
-            raise
-        if rejects is not None:
-            write_rejects(rejects, report.rejected)
-    click.echo(
-        f"{file}: {report.rows} row(s): {report.imported} imported, "
-        f"{report.already_imported} already imported, {report.repeated} repeated in the file, "
-        f"{len(report.rejected)} rejected"
-        + (f" (written to {rejects.name})" if report.rejected and rejects else "")
-    )
-    for err in report.rejected:
-        click.echo(f"  {err}", err=True)
+    def take(data: bytes, skip_bad: bool) -> ImportReport:
+        return import_contacts(env.store(), parse_contacts(data, str(file)), skip_bad=skip_bad)
+
+    run_import(file, rejects_path, take)
 
 
 # ------------------------------------------------------------------ KPIs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from unicom_cs.money import Money
     from unicom_cs.period import Month
     from unicom_cs.rating import RatedRecord
-    from unicom_cs.service import AccountStatus
+    from unicom_cs.service import AccountStatus, ImportReport
 
 
 # ------------------------------------------------------------------ store
@@ -405,8 +406,20 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     again changes nothing.
     """
     from unicom_cs import service
-    from unicom_cs.errors import BatchRejected
     from unicom_cs.usage import parse_cdrs
+
+    def take(data: bytes, skip_bad: bool) -> ImportReport:
+        return service.import_usage(env.store(), parse_cdrs(data, str(file)), skip_bad=skip_bad)
+
+    run_import(file, rejects_path, take)
+
+
+def run_import(
+    file: Path, rejects_path: Path | None, take: Callable[[bytes, bool], ImportReport]
+) -> None:
+    """Read FILE, import it with `take(data, skip_bad)`, write the rejects (when asked) and
+    print the report: the shared shape of `usage import` and `contact import`."""
+    from unicom_cs.errors import BatchRejected
 
     try:
         data = file.read_bytes()
@@ -415,9 +428,7 @@ def usage_import(env: Env, file: Path, rejects_path: Path | None) -> None:
     rejects = None if rejects_path is None else open_rejects(rejects_path, file)
     with rejects or contextlib.nullcontext():
         try:
-            report = service.import_usage(
-                env.store(), parse_cdrs(data, str(file)), skip_bad=rejects is not None
-            )
+            report = take(data, rejects is not None)
         except BatchRejected as e:  # a file with no rows at all: still list why in the rejects
             if rejects is not None:
                 write_rejects(rejects, e.errors)
