@@ -9,13 +9,14 @@ hands them back. Usage rows are compact: integer codes, epoch microseconds, no r
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
 from unicom_cs.billing import Adjustment, Bill
@@ -31,6 +32,7 @@ from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import Direction, Service, UsageRecord
 from unicom_cs.visits import Task
 
+R = TypeVar("R")
 SCHEMA_VERSION: Final = 3
 _SERVICES: Final = tuple(Service)
 _SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
@@ -422,12 +424,7 @@ class SQLiteStore:
         )
 
     def update_order(self, order: ServiceOrder) -> None:
-        cur = self._run(
-            "UPDATE service_order SET state = ?, data = ? WHERE id = ?",
-            (order.state.value, to_json(order), order.id),
-        )
-        if cur.rowcount != 1:
-            raise NotFound("order", order.id)
+        self._update("service_order", "order", order.id, order.state.value, to_json(order))
 
     def get_order(self, order_id: str) -> ServiceOrder | None:
         row = self._run("SELECT data FROM service_order WHERE id = ?", (order_id,)).fetchone()
@@ -442,20 +439,31 @@ class SQLiteStore:
     def orders(
         self, msisdn: str | None = None, states: Collection[OrderState] | None = None
     ) -> list[ServiceOrder]:
+        return self._select(ServiceOrder, "service_order", msisdn, states)
+
+    def order_count(self) -> int:
+        row = self._run("SELECT count(*) FROM service_order").fetchone()
+        return int(row[0])
+
+    # orders and tickets share a shape: id, line, state, JSON, in insertion order (seq)
+    def _select(
+        self, cls: type[R], table: str, msisdn: str | None, states: Collection[enum.Enum] | None
+    ) -> list[R]:
         if states is not None and not states:
             return []
-        sql, args = "SELECT data FROM service_order WHERE 1 = 1", []
+        sql, args = f"SELECT data FROM {table} WHERE 1 = 1", []
         if msisdn is not None:
             sql, args = sql + " AND msisdn = ?", [msisdn]
         if states is not None:
             sql += f" AND state IN ({','.join('?' * len(states))})"
             args += [s.value for s in states]
         cur = self._run(sql + " ORDER BY seq", args)
-        return [from_json(data, ServiceOrder) for (data,) in cur.fetchall()]
+        return [from_json(data, cls) for (data,) in cur.fetchall()]
 
-    def order_count(self) -> int:
-        row = self._run("SELECT count(*) FROM service_order").fetchone()
-        return int(row[0])
+    def _update(self, table: str, what: str, key: str, state: str, data: str) -> None:
+        cur = self._run(f"UPDATE {table} SET state = ?, data = ? WHERE id = ?", (state, data, key))
+        if cur.rowcount != 1:
+            raise NotFound(what, key)
 
     # settings (in the meta table, prefixed)
     def setting(self, key: str) -> str | None:
@@ -478,12 +486,7 @@ class SQLiteStore:
         )
 
     def update_ticket(self, ticket: Ticket) -> None:
-        cur = self._run(
-            "UPDATE ticket SET state = ?, data = ? WHERE id = ?",
-            (ticket.state.value, to_json(ticket), ticket.id),
-        )
-        if cur.rowcount != 1:
-            raise NotFound("ticket", ticket.id)
+        self._update("ticket", "ticket", ticket.id, ticket.state.value, to_json(ticket))
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         row = self._run("SELECT data FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
@@ -492,16 +495,7 @@ class SQLiteStore:
     def tickets(
         self, msisdn: str | None = None, states: Collection[TicketState] | None = None
     ) -> list[Ticket]:
-        if states is not None and not states:
-            return []
-        sql, args = "SELECT data FROM ticket WHERE 1 = 1", []
-        if msisdn is not None:
-            sql, args = sql + " AND msisdn = ?", [msisdn]
-        if states is not None:
-            sql += f" AND state IN ({','.join('?' * len(states))})"
-            args += [s.value for s in states]
-        cur = self._run(sql + " ORDER BY seq", args)
-        return [from_json(data, Ticket) for (data,) in cur.fetchall()]
+        return self._select(Ticket, "ticket", msisdn, states)
 
     def ticket_count(self) -> int:
         return int(self._run("SELECT count(*) FROM ticket").fetchone()[0])
