@@ -692,8 +692,8 @@ class OrderResult:
     cancelled: tuple[ServiceOrder, ...] = ()  # closing a line: its open orders, withdrawn
 
 
-def _record(store: Store, order: ServiceOrder, *, new: bool = False) -> None:
-    (store.add_order if new else store.update_order)(order)
+def _record(store: Store, order: ServiceOrder) -> None:
+    store.update_order(order)
     store.add_event(state_event(order))
 
 
@@ -773,7 +773,9 @@ def _take(
         store.update_subscriber(acceptance.line)
     if not acceptance.accepted:
         return acceptance.order
-    _record(store, acceptance.order, new=True)
+    store.add_order(acceptance.order)
+    for event in acceptance.events:  # the core's events, published as it made them
+        store.add_event(event)
     closed = acceptance.line
     last = closed.last_billed_month
     if request.type is not OrderType.CLOSE or last is None:
