@@ -27,6 +27,7 @@ from unicom_cs.rating import (
     LineCode,
     RatedRecord,
     Rating,
+    Remaining,
     Terms,
     rate_usage,
     unrated,
@@ -136,7 +137,9 @@ def month_terms(
         fee = catalog.retention_fee if catalog.retention_fee is not None else ZERO
         return Terms.retention(plan, fee, carry_in_bytes)
     packs = tuple(catalog.pack(p) for p in sub.packs_for(month))
-    return Terms.of(plan, sub.option_for(month), packs, carry_in_bytes)
+    terms = Terms.of(plan, sub.option_for(month), packs, carry_in_bytes)
+    reopens = tuple(t for t in sub.data_reopens if month.start <= t < month.end)
+    return attrs.evolve(terms, data_reopens=reopens) if reopens else terms
 
 
 def service_charges(
@@ -185,8 +188,11 @@ def _rate_with_upgrades(
         and terms.plan.upgrade_to not in seen
     ):
         spent = total(round_line(c.amount) for c in rating.charges if c.code in UPGRADE_BASIS)
-        nxt = Terms.of(
-            catalog.plan(terms.plan.upgrade_to), terms.option, terms.packs, terms.carry_in_bytes
+        nxt = attrs.evolve(
+            Terms.of(
+                catalog.plan(terms.plan.upgrade_to), terms.option, terms.packs, terms.carry_in_bytes
+            ),
+            data_reopens=terms.data_reopens,
         )
         if spent < nxt.fee:
             break
@@ -195,6 +201,15 @@ def _rate_with_upgrades(
         terms = nxt
         rating = rate_usage(records, terms, catalog)
     return rating, tuple(path)
+
+
+@attrs.frozen
+class Composition:
+    """A month composed: the bill, each record rated, and the included units left."""
+
+    bill: Bill
+    rated: tuple[RatedRecord, ...]
+    left: Remaining
 
 
 def compose_bill(
@@ -207,6 +222,30 @@ def compose_bill(
     adjustments: Iterable[Adjustment] = (),
     as_of: datetime | None = None,
 ) -> tuple[Bill, tuple[RatedRecord, ...]]:
+    """Compose `sub`'s bill for `month` from its usage: `compose_month` without the units
+    left."""
+    c = compose_month(
+        sub,
+        month,
+        records,
+        catalog,
+        carry_in_bytes=carry_in_bytes,
+        adjustments=adjustments,
+        as_of=as_of,
+    )
+    return c.bill, c.rated
+
+
+def compose_month(
+    sub: Subscriber,
+    month: Month,
+    records: Iterable[UsageRecord],
+    catalog: Catalog,
+    *,
+    carry_in_bytes: int = 0,
+    adjustments: Iterable[Adjustment] = (),
+    as_of: datetime | None = None,
+) -> Composition:
     """Compose `sub`'s bill for `month` from its usage.
 
     Args:
@@ -222,7 +261,7 @@ def compose_bill(
             the period's end.
 
     Returns:
-        The bill (not issued) and each record rated.
+        The bill (not issued), each record rated, and the included units left.
 
     Raises:
         Conflict: the line was not active in `month`.
@@ -290,7 +329,7 @@ def compose_bill(
     rated = rating.records
     if blocked:
         rated = tuple(sorted((*rated, *blocked), key=lambda r: (r.record.start, r.record.id)))
-    return bill, rated
+    return Composition(bill, rated, rating.left)
 
 
 def issue(bill: Bill, now: datetime) -> Bill:

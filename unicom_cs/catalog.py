@@ -135,6 +135,7 @@ class DataPack:
     source: str
     group: str = "3g-data-pack"  # packs in one group are mutually exclusive, one order a month
     carry_over: bool = True  # unused pack data carries over to the end of the next month
+    sms_code: str = ""  # what follows KT / LJKT / QX in an SMS to 10010 (3GLL30)
 
 
 @attrs.frozen
@@ -148,6 +149,7 @@ class ValueAddedService:
     source: str
     kind: LineKind = LineKind.MOBILE
     name_zh: str = ""
+    sms_code: str = ""  # what follows KT / QX in an SMS to 10010 (LDXS)
 
 
 @attrs.frozen
@@ -467,7 +469,9 @@ def _parse_plan(r: _Reader, t: Mapping[str, Any], path: str) -> Plan | None:
 
 
 def _parse_pack(r: _Reader, t: Mapping[str, Any], path: str) -> DataPack | None:
-    r.unknown_keys(t, path, ("id", "name", "fee", "data_mb", "source", "group", "carry_over"))
+    r.unknown_keys(
+        t, path, ("id", "name", "fee", "data_mb", "source", "group", "carry_over", "sms_code")
+    )
     before = len(r.errors)
     fields: dict[str, Any] = {
         "id": r.get(t, path, "id", _ident, required=True),
@@ -477,12 +481,13 @@ def _parse_pack(r: _Reader, t: Mapping[str, Any], path: str) -> DataPack | None:
         "source": r.get(t, path, "source", _text, required=True),
         "group": r.get(t, path, "group", _ident, "3g-data-pack"),
         "carry_over": r.get(t, path, "carry_over", _flag, True),
+        "sms_code": r.get(t, path, "sms_code", _sms_code, ""),
     }
     return DataPack(**fields) if len(r.errors) == before else None
 
 
 def _parse_service(r: _Reader, t: Mapping[str, Any], path: str) -> ValueAddedService | None:
-    r.unknown_keys(t, path, ("id", "name", "name_zh", "monthly_fee", "source", "kind"))
+    r.unknown_keys(t, path, ("id", "name", "name_zh", "monthly_fee", "source", "kind", "sms_code"))
     before = len(r.errors)
     fields: dict[str, Any] = {
         "id": r.get(t, path, "id", _ident, required=True),
@@ -491,8 +496,16 @@ def _parse_service(r: _Reader, t: Mapping[str, Any], path: str) -> ValueAddedSer
         "monthly_fee": r.get(t, path, "monthly_fee", _money, required=True),
         "source": r.get(t, path, "source", _text, required=True),
         "kind": r.get(t, path, "kind", _enum(LineKind), LineKind.MOBILE),
+        "sms_code": r.get(t, path, "sms_code", _sms_code, ""),
     }
     return ValueAddedService(**fields) if len(r.errors) == before else None
+
+
+def _sms_code(value: Any) -> str:
+    """An SMS product code: 2 to 12 ASCII capital letters and digits (3GLL30, LDXS)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z0-9]{2,12}", value):
+        raise InvalidValue("sms_code", value, "expected 2 to 12 capital letters and digits")
+    return value
 
 
 _ZONE_MONEY = ("voice_local", "voice_to_china", "voice_receive", "sms_to_china", "day_pack_fee")

@@ -203,6 +203,7 @@ fee = "10"
 data_mb = 100
 group = "3g-data-pack"
 carry_over = true
+sms_code = "3GLL10"
 source = "tariff rules §4: m.1226.net (KT3GLL10 / LJKT3GLL10; tiers exclusive; carry-over to the end of next month)"
 
 [[data_pack]]
@@ -212,6 +213,7 @@ fee = "20"
 data_mb = 300
 group = "3g-data-pack"
 carry_over = true
+sms_code = "3GLL20"
 source = "tariff rules §4: m.1226.net (KT3GLL20 / LJKT3GLL20; tiers exclusive; carry-over to the end of next month)"
 
 [[data_pack]]
@@ -221,6 +223,7 @@ fee = "30"
 data_mb = 500
 group = "3g-data-pack"
 carry_over = true
+sms_code = "3GLL30"
 source = "tariff rules §4: m.1226.net (KT3GLL30 / LJKT3GLL30; tiers exclusive; carry-over to the end of next month)"
 
 [[roaming_zone]]
@@ -313,6 +316,7 @@ id = "caller-id"
 name = "Caller display"
 name_zh = "来电显示"
 monthly_fee = "6"
+sms_code = "LDXS"
 source = "illustrative: the published rules give no value-added-service fees; 6 yuan a month is a common provincial standard"
 
 [[service]]
@@ -320,6 +324,7 @@ id = "ringback"
 name = "Ring-back tone"
 name_zh = "彩铃"
 monthly_fee = "5"
+sms_code = "CL"
 source = "illustrative: the published rules give no value-added-service fees; 5 yuan a month is a common provincial standard"
 
 [[service]]
@@ -327,6 +332,7 @@ id = "mailbox"
 name = "Mobile mailbox"
 name_zh = "手机邮箱"
 monthly_fee = "5"
+sms_code = "SJYX"
 source = "illustrative: the published rules give no value-added-service fees"
 """
 

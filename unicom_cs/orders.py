@@ -73,6 +73,8 @@ class OrderType(enum.StrEnum):
     CHANGE_HOLDER = "change-holder"
     SET_PASSWORD = "set-password"
     REGISTER_HOLDER = "register-holder"  # real-name registration of a line with no holder
+    ROAMING_DATA_REOPEN = "roaming-data-reopen"  # KTSJLL: data back on after the daily cap
+    CLUB_SERVICE = "club-service"  # a customer-club special service (10018), by privilege code
 
 
 class OrderState(enum.StrEnum):
@@ -128,6 +130,7 @@ PRODUCT: Final = {
     T.PACK_ORDER: "pack",
     T.PACK_CANCEL: "pack",
     T.PACKAGE_CHANGE: "plan",
+    T.CLUB_SERVICE: "privilege",
 }
 #: Orders a suspended (or loss-reported) line still takes; others wait for resumption.
 _WHILE_SUSPENDED: Final = frozenset(
@@ -429,6 +432,7 @@ def _check_line(request: OrderRequest, line: Subscriber, now: datetime) -> None:
 def last_change(line: Subscriber) -> datetime | None:
     """The latest instant the line's timelines record (status, roaming, services)."""
     times = [c.at for c in line.statuses] + [c.at for c in line.roaming]
+    times.extend(line.data_reopens)
     for p in line.services:
         times.append(p.start)
         if p.end is not None:
@@ -616,6 +620,23 @@ def _roaming(to_open: bool) -> Effect:
     return effect
 
 
+def _reopen_roaming_data(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
+    if not line.roaming_open_at(x.now):
+        raise _Refused("international roaming is closed: open roaming first")
+    line = attrs.evolve(line, data_reopens=(*line.data_reopens, x.now))
+    summary = (
+        "reopen international roaming data (KTSJLL): a day whose data was switched off at the "
+        "daily cap can buy day packs again"
+    )
+    return line, x.now, summary
+
+
+def _club_service(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
+    # Whether the line's star level gives the privilege, and the year's quota, are checked by
+    # the caller (`service.submit_order`), which has the line's bills; the order records it.
+    return line, x.now, f"customer club special service {x.r.product} requested"
+
+
 def _change_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
     name = x.r.holder.strip()
     if not name:
@@ -666,6 +687,8 @@ _EFFECTS: Final[dict[OrderType, Effect]] = {
     T.CHANGE_HOLDER: _change_holder,
     T.SET_PASSWORD: _set_password,
     T.REGISTER_HOLDER: _register_holder,
+    T.ROAMING_DATA_REOPEN: _reopen_roaming_data,
+    T.CLUB_SERVICE: _club_service,
 }
 
 

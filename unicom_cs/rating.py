@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 
 import attrs
 
@@ -77,6 +77,9 @@ class Terms:
     packs: tuple[DataPack, ...] = ()
     carry_in_bytes: int = 0
     retained: bool = False  # suspended all month: the retention fee instead of the plan's
+    # roaming data reopened (KTSJLL) at these instants: a day whose day packs reached the cap
+    # before a reopen may buy that many packs again after it
+    data_reopens: tuple[datetime, ...] = ()
 
     @classmethod
     def retention(cls, plan: Plan, fee: Money, carry_in_bytes: int = 0) -> Terms:
@@ -131,11 +134,27 @@ class Charge:
 
 
 @attrs.frozen
+class Remaining:
+    """What is left of the month's included units after the usage rated so far (余量).
+
+    `video_minutes` is None where video calls draw on the voice minutes (4G); `data_bytes` is
+    None for a plan without data. Data counts every included pool: carried in, the plan's own
+    and the month's packs.
+    """
+
+    voice_minutes: int = 0
+    video_minutes: int | None = 0
+    sms: int = 0
+    data_bytes: int | None = None
+
+
+@attrs.frozen
 class Rating:
     terms: Terms
     records: tuple[RatedRecord, ...]
     charges: tuple[Charge, ...]
     carry_out_bytes: int  # unused data that carries to the end of next month
+    left: Remaining = Remaining()
 
 
 _UNITS: dict[tuple[bool, Service], tuple[LineCode, str]] = {
@@ -265,6 +284,10 @@ class _DataMeter:
         self._charge_at_used = self.uncapped(self.used)
         return served, self._charge_at_used - before
 
+    def left_bytes(self) -> int:
+        """Included data not used yet, in bytes."""
+        return max(0, self.included - self.used) * self.unit_bytes
+
     def carry_out_bytes(self) -> int:
         drawn = min(self.used * self.unit_bytes, self.included * self.unit_bytes)
         out = 0
@@ -279,12 +302,22 @@ class _DataMeter:
 class _DayPacks:
     """Roaming data day packs: a pack of the zone's size for its fee, bought as data is used,
     at most `most` packs a Beijing day whatever the zones (16 × 5 yuan = the 80-yuan daily cap);
-    then data is off until the next day."""
+    then data is off until the next day, or until the customer reopens it (KTSJLL): a reopen
+    after the cap was reached lets the day buy up to `most` packs again. A reopen while data
+    is still on changes nothing (it cannot raise the cap in advance)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reopens: Iterable[datetime] = ()) -> None:
         self.used_kb: dict[tuple[str, date], int] = {}  # per zone and day
         self.packs: dict[tuple[str, date], int] = {}  # per zone and day
-        self.day_packs: dict[date, int] = {}  # per day, all zones
+        self.day_packs: dict[date, int] = {}  # per day, all zones, since the last reopen
+        self.reopens = sorted(reopens, reverse=True)  # pending, the earliest last
+
+    def reopen_until(self, instant: datetime, most: int) -> None:
+        """Apply the reopens made up to `instant`: each one reopens a capped day."""
+        while self.reopens and self.reopens[-1] <= instant:
+            day = self.reopens.pop().astimezone(SHANGHAI).date()
+            if self.day_packs.get(day, 0) >= most:
+                self.day_packs[day] = 0
 
     def take(self, zone_id: str, day: date, kb: int, pack_kb: int, most: int) -> tuple[int, int]:
         """(KB served, packs newly bought)."""
@@ -348,7 +381,7 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
     video = voice if plan.video_uses_voice_minutes else _Pool(al.video_minutes)
     sms = _Pool(al.sms)
     data = _DataMeter(terms) if plan.data is not None else None
-    days = _DayPacks()
+    days = _DayPacks(terms.data_reopens)
     tallies: dict[LineCode, _Tally] = {}
     zones_seen: dict[str, str] = {}
     rated: list[RatedRecord] = []
@@ -425,10 +458,14 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
                 kb = _kb(rec.bytes)
                 day = rec.start.astimezone(SHANGHAI).date()
                 pack_kb = zone.day_pack_mb * 1024
+                days.reopen_until(rec.start, zone.day_pack_max)
                 served, new = days.take(zone.id, day, kb, pack_kb, zone.day_pack_max)
                 note = f"{rec.location} {day}: {served:,} KB"
                 if served < kb:
-                    note += f" of {kb:,} (data off after {zone.day_pack_max} day packs)"
+                    note += (
+                        f" of {kb:,} (data off after {zone.day_pack_max} day packs; "
+                        "SMS KTSJLL to 10010 reopens it)"
+                    )
                 if new:
                     note += f"; {new} day pack(s) × {zone.day_pack_fee}"
                 emit(
@@ -528,7 +565,13 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
             continue
         charges.append(Charge(code, LABELS[code], tally.charge, explain[code](tally)))
     carry = data.carry_out_bytes() if data is not None else 0
-    return Rating(terms, tuple(rated), tuple(charges), carry)
+    left = Remaining(
+        voice.left,
+        None if plan.video_uses_voice_minutes else video.left,
+        sms.left,
+        None if data is None else data.left_bytes(),
+    )
+    return Rating(terms, tuple(rated), tuple(charges), carry, left)
 
 
 def _zones(seen: dict[str, str]) -> str:

@@ -109,6 +109,8 @@ class Subscriber:
     password_failures: int = 0  # consecutive wrong passwords
     locked_until: datetime | None = None  # password locked after too many failures
     holder_id: str = ""  # the holder's identity document, masked
+    data_reopens: tuple[datetime, ...] = ()  # roaming data reopened (KTSJLL), in time order
+    locale: str = "zh-CN"  # the language of SMS replies and notifications (zh-CN or en)
 
     @property
     def active_from(self) -> datetime:
