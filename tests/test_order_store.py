@@ -365,10 +365,11 @@ def test_a_version_1_store_is_migrated_to_the_current_version_when_opened(
         assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
             (str(SCHEMA_VERSION),)
         ]
-        assert SCHEMA_VERSION == 3
+        assert SCHEMA_VERSION == 4
         tables = {name for (name,) in raw(path, "SELECT name FROM sqlite_master")}
         assert {"service_order", "service_order_line", "service_order_state"} <= tables
         assert {"ticket", "task", "contact"} <= tables
+        assert {"message", "message_recipient", "message_state"} <= tables
         # the October pack was for October only: it now ends with October
         line = store.get_subscriber(A)
         assert line is not None

@@ -23,6 +23,7 @@ from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.complaints import Ticket, TicketState
 from unicom_cs.contacts import ContactRecord
 from unicom_cs.events import Event
+from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
@@ -125,6 +126,20 @@ class Store(Protocol):
     def add_contacts(self, records: Sequence[ContactRecord]) -> None: ...
 
     def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]: ...  # offered
+
+    # the notification outbox: one message per key (`add_message` returns False for a key
+    # already there and adds nothing), in creation order
+    def add_message(self, message: Message) -> bool: ...
+
+    def update_message(self, message: Message) -> None: ...
+
+    def get_message(self, message_id: str) -> Message | None: ...
+
+    def messages(
+        self, recipient: str | None = None, states: Collection[MessageState] | None = None
+    ) -> list[Message]: ...
+
+    def message_count(self) -> int: ...
 
     # the outbox of domain events, numbered 1, 2, 3… in the order they were committed
     def add_event(self, event: Event) -> None: ...

@@ -25,7 +25,7 @@ from unicom_cs.account import (
     credits,
     settle,
 )
-from unicom_cs.billing import Adjustment, Bill, bill_id, compose_bill, issue
+from unicom_cs.billing import Adjustment, Bill, Composition, bill_id, compose_month, issue
 from unicom_cs.catalog import (
     BUNDLED_SOURCE,
     Catalog,
@@ -373,7 +373,7 @@ def _compose_pending(
     now: datetime,
     *,
     every: bool = False,
-) -> list[tuple[Bill, tuple[RatedRecord, ...]]]:
+) -> list[Composition]:
     """Compose `sub`'s months after its latest bill issued before `last`, up to `last`.
 
     Months are composed in order, each month's unused data carried into the next, so the work
@@ -382,7 +382,7 @@ def _compose_pending(
     `now`.
 
     Returns:
-        (bill, rated records) for each month composed, `last` included, oldest first.
+        Each month composed (bill, rated records, units left), `last` included, oldest first.
     """
     issued = sorted(m for _, m in store.issued_months([sub.msisdn]) if m < last)
     carry = 0
@@ -397,7 +397,7 @@ def _compose_pending(
         if month != last and not every and not _needs_carry(sub, month, catalog):
             carry = 0
             continue
-        bill, rated = compose_bill(
+        composed = compose_month(
             sub,
             month,
             store.usage(sub.msisdn, month.start, month.end),
@@ -406,8 +406,8 @@ def _compose_pending(
             adjustments=store.adjustments(sub.msisdn, month),
             as_of=now if month == current else None,
         )
-        carry = bill.carry_out_bytes
-        out.append((bill, rated))
+        carry = composed.bill.carry_out_bytes
+        out.append(composed)
     return out
 
 
@@ -436,8 +436,8 @@ def bill_for(
     issued = store.get_bill(sub.msisdn, month)
     if issued is not None and not rated:
         return issued, ()
-    bill, records = _compose_pending(store, sub, load_catalog(store), month, now)[-1]
-    return (issued if issued is not None else bill), records
+    composed = _compose_pending(store, sub, load_catalog(store), month, now)[-1]
+    return (issued if issued is not None else composed.bill), composed.rated
 
 
 def account_bills(
@@ -502,7 +502,7 @@ def _issue_line(
         if store.get_bill(sub.msisdn, month) is not None:
             return RunResult(sub.msisdn, None, "already issued")
         pending = _compose_pending(store, sub, catalog, month, now, every=True)
-        bills = [issue(bill, now) for bill, _ in pending]
+        bills = [issue(c.bill, now) for c in pending]
         for bill in bills:
             store.add_bill(bill)
             store.add_entry(
@@ -598,7 +598,9 @@ def account_status(
         last = current if sub.last_billed_month is None else min(current, sub.last_billed_month)
         if last >= sub.first_billed_month:
             opened = _compose_pending(store, sub, catalog, last, now, every=True)
-            unbilled.extend(b.total for b, _ in opened if (b.msisdn, b.month) not in issued_keys)
+            unbilled.extend(
+                c.bill.total for c in opened if (c.bill.msisdn, c.bill.month) not in issued_keys
+            )
     unbilled_total = total(unbilled)
     paid_in = credits(entries)
     billed = total(b.total for b in issued)
@@ -767,6 +769,10 @@ def _take(
     if line.closed_at is None:  # a closed line is refused by `accept`, in its own words
         _check_time_order(store, line.msisdn, now)
     catalog = load_catalog(store)
+    if request.type is OrderType.CLUB_SERVICE:
+        from unicom_cs.channels import check_club_request  # the club's services use this module
+
+        check_club_request(store, request, line, now, catalog)
     order_id = f"ORD-{store.order_count() + 1:06d}"
     acceptance = accept(request, order_id, line, catalog, now, credentials)
     if acceptance.line != line:

@@ -20,6 +20,7 @@ from unicom_cs.complaints import Ticket, TicketState
 from unicom_cs.contacts import ContactRecord
 from unicom_cs.errors import Conflict, NotFound
 from unicom_cs.events import Event
+from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.subscriber import Subscriber
@@ -44,6 +45,8 @@ class _Tables:
     tickets: dict[str, Ticket] = attrs.Factory(dict)  # in filing order
     tasks: dict[str, Task] = attrs.Factory(dict)  # in creation order
     contacts: dict[str, ContactRecord] = attrs.Factory(dict)
+    messages: dict[str, Message] = attrs.Factory(dict)  # in creation order
+    message_keys: dict[str, str] = attrs.Factory(dict)  # key -> message id
     settings: dict[str, str] = attrs.Factory(dict)
     # indexes, so that no look-up scans a whole table
     lines_by_account: dict[str, dict[str, str]] = attrs.Factory(dict)
@@ -279,6 +282,32 @@ class MemoryStore:
     def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]:
         found = [c for c in self._t.contacts.values() if start <= c.offered_at < end]
         return sorted(found, key=lambda c: (c.offered_at, c.id))
+
+    def add_message(self, message: Message) -> bool:
+        if message.key in self._t.message_keys:
+            return False
+        self._insert(self._t.messages, message.id, message, "message")
+        self._insert(self._t.message_keys, message.key, message.id, "message key")
+        return True
+
+    def update_message(self, message: Message) -> None:
+        self._replace(self._t.messages, message.id, message, "message")
+
+    def get_message(self, message_id: str) -> Message | None:
+        return self._t.messages.get(message_id)
+
+    def messages(
+        self, recipient: str | None = None, states: Collection[MessageState] | None = None
+    ) -> list[Message]:
+        return [
+            m
+            for m in self._t.messages.values()
+            if (recipient is None or m.recipient == recipient)
+            and (states is None or m.state in states)
+        ]
+
+    def message_count(self) -> int:
+        return len(self._t.messages)
 
     def add_event(self, event: Event) -> None:
         self._t.events.append(event)

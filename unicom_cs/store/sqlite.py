@@ -25,6 +25,7 @@ from unicom_cs.contacts import ContactRecord
 from unicom_cs.errors import Conflict, NotFound, NotInitialised, StoreError
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
+from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import CST, Month
 from unicom_cs.serialization import from_json, to_json
@@ -33,7 +34,7 @@ from unicom_cs.usage import Direction, Service, UsageRecord
 from unicom_cs.visits import Task
 
 R = TypeVar("R")
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 _SERVICES: Final = tuple(Service)
 _SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
 _DIRECTIONS: Final = tuple(Direction)
@@ -91,6 +92,13 @@ CREATE TABLE IF NOT EXISTS contact (
     id TEXT PRIMARY KEY, offered_at INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS contact_offered ON contact(offered_at);
 """
+    + """
+CREATE TABLE IF NOT EXISTS message (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE,
+    recipient TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS message_recipient ON message(recipient);
+CREATE INDEX IF NOT EXISTS message_state ON message(state);
+"""
 )
 
 
@@ -136,6 +144,9 @@ class SQLiteStore:
         if version == 2:
             self._migrate_2_to_3()
             version = 3
+        if version == 3:
+            self._migrate_new_tables(4)  # the notification outbox
+            version = 4
         if version is not None:
             if version != SCHEMA_VERSION:
                 raise StoreError(
@@ -189,12 +200,18 @@ class SQLiteStore:
 
     def _migrate_2_to_3(self) -> None:
         """Version 3 adds complaints, return visits and contacts: new tables only."""
+        self._migrate_new_tables(3)
+
+    def _migrate_new_tables(self, version: int) -> None:
+        """A version that only adds tables (3: complaints, visits, contacts; 4: messages)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
-            self._db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+            self._db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
+            )
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -447,13 +464,18 @@ class SQLiteStore:
 
     # orders and tickets share a shape: id, line, state, JSON, in insertion order (seq)
     def _select(
-        self, cls: type[R], table: str, msisdn: str | None, states: Collection[enum.Enum] | None
+        self,
+        cls: type[R],
+        table: str,
+        msisdn: str | None,
+        states: Collection[enum.Enum] | None,
+        column: str = "msisdn",
     ) -> list[R]:
         if states is not None and not states:
             return []
         sql, args = f"SELECT data FROM {table} WHERE 1 = 1", []
         if msisdn is not None:
-            sql, args = sql + " AND msisdn = ?", [msisdn]
+            sql, args = sql + f" AND {column} = ?", [msisdn]
         if states is not None:
             sql += f" AND state IN ({','.join('?' * len(states))})"
             args += [s.value for s in states]
@@ -526,6 +548,31 @@ class SQLiteStore:
 
     def task_count(self) -> int:
         return int(self._run("SELECT count(*) FROM task").fetchone()[0])
+
+    def add_message(self, message: Message) -> bool:
+        cur = self._run(
+            "INSERT INTO message (id, key, recipient, state, data) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO NOTHING",
+            (message.id, message.key, message.recipient, message.state.value, to_json(message)),
+            "message",
+            message.id,
+        )
+        return cur.rowcount == 1
+
+    def update_message(self, message: Message) -> None:
+        self._update("message", "message", message.id, message.state.value, to_json(message))
+
+    def get_message(self, message_id: str) -> Message | None:
+        row = self._run("SELECT data FROM message WHERE id = ?", (message_id,)).fetchone()
+        return None if row is None else from_json(row[0], Message)
+
+    def messages(
+        self, recipient: str | None = None, states: Collection[MessageState] | None = None
+    ) -> list[Message]:
+        return self._select(Message, "message", recipient, states, column="recipient")
+
+    def message_count(self) -> int:
+        return int(self._run("SELECT count(*) FROM message").fetchone()[0])
 
     def contacts_by_ids(self, ids: Sequence[str]) -> dict[str, ContactRecord]:
         out: dict[str, ContactRecord] = {}
