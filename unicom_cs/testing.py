@@ -18,7 +18,10 @@ Each function returns a `hypothesis` strategy (a generator of examples) for one 
 - `order_requests`, `credentials`: service orders as a front-end submits them, and what the
   customer proves with them;
 - `line_orders`, `service_orders`: a line and the orders `orders.accept` took on it (its
-  timelines filled in), and those orders (completed, pending, cancelled or rejected).
+  timelines filled in), and those orders (completed, pending, cancelled or rejected);
+- `sms_commands`, `sms_texts`: SMS commands, and texts that mean them as a phone may send them
+  (any case, spaces, full-width letters and digits);
+- `trip_usages`: expected daily usage on a trip abroad (`roaming.estimate_trip`).
 
 The module is pure like the core: it imports only hypothesis, attrs, the standard library and
 `unicom_cs`, reads no file and no clock. Usage::
@@ -45,6 +48,7 @@ from hypothesis.strategies import SearchStrategy
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
 from unicom_cs.billing import Adjustment, Bill, compose_bill, issue
 from unicom_cs.catalog import KB, MB, Catalog, Plan, default_catalog
+from unicom_cs.club import default_club_rules
 from unicom_cs.identity import SALT_BYTES, hash_password, mask_id
 from unicom_cs.money import Money
 from unicom_cs.number import LineKind
@@ -65,6 +69,8 @@ from unicom_cs.orders import (
     withdraw,
 )
 from unicom_cs.period import SHANGHAI, Month
+from unicom_cs.roaming import TripUsage
+from unicom_cs.sms import RESERVED_CODES, Intent, SmsCommand, canonical
 from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
 from unicom_cs.usage import Direction, Service, UsageRecord
 
@@ -616,6 +622,9 @@ def _products(kind: OrderType, catalog: Catalog) -> SearchStrategy[str]:
         return st.sampled_from(sorted(catalog.packs))
     if what == "plan":
         return plan_ids(LineKind.MOBILE, catalog)
+    if what == "privilege":
+        rules = default_club_rules()
+        return st.sampled_from(sorted(p.code for p in rules.privileges if p.special))
     return st.just("")
 
 
@@ -763,6 +772,64 @@ def service_orders(
     )
 
 
+# ------------------------------------------------------------------------------- SMS, roaming
+
+_SMS_CODES: Final = st.from_regex(r"[A-Z0-9]{2,12}", fullmatch=True).filter(
+    lambda c: c not in RESERVED_CODES
+)
+
+
+@st.composite
+def sms_commands(draw: st.DrawFn) -> SmsCommand:
+    """Every kind of SMS command: queries, KT / LJKT / QX with a product code, ZD with or
+    without a month, EN / ZW, KTSJLL, help."""
+    intent = draw(st.sampled_from(list(Intent)))
+    if intent in (Intent.ORDER, Intent.CANCEL):
+        immediate = intent is Intent.ORDER and draw(st.booleans())
+        return SmsCommand(intent, draw(_SMS_CODES), immediate)
+    if intent is Intent.LANGUAGE:
+        return SmsCommand(intent, draw(st.sampled_from(["en", "zh-CN"])))
+    if intent is Intent.LAST_BILL and draw(st.booleans()):
+        m = draw(months())
+        return SmsCommand(intent, f"{m.year:04d}{m.month:02d}")
+    return SmsCommand(intent)
+
+
+def _full_width(c: str) -> str:
+    return chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c
+
+
+@st.composite
+def sms_texts(draw: st.DrawFn, command: SmsCommand | None = None) -> str:
+    """A text meaning `command` (any command when None) as a phone may send it: letters in
+    either case, some characters full-width (Chinese input methods), spaces anywhere."""
+    text = canonical(command if command is not None else draw(sms_commands()))
+    out = []
+    for c in text:
+        if draw(st.booleans()):
+            c = c.lower()
+        if draw(st.integers(0, 3)) == 0:
+            c = _full_width(c)
+        out.append(c)
+        if draw(st.integers(0, 5)) == 0:
+            out.append(draw(st.sampled_from([" ", "\u3000", "\t"])))
+    return "".join(out)
+
+
+@st.composite
+def trip_usages(draw: st.DrawFn, max_days: int = 30) -> TripUsage:
+    """A trip's expected daily usage: minutes, messages and data a day, for 1 to `max_days`."""
+    small = st.integers(0, 120)
+    return TripUsage(
+        days=draw(st.integers(1, max_days)),
+        local_minutes=draw(small),
+        to_china_minutes=draw(small),
+        received_minutes=draw(small),
+        sms=draw(st.integers(0, 30)),
+        data_mb=draw(st.integers(0, 400)),
+    )
+
+
 __all__ = [
     "COUNTRIES",
     "DOMESTIC_PEERS",
@@ -795,7 +862,10 @@ __all__ = [
     "salts",
     "service_orders",
     "service_passwords",
+    "sms_commands",
+    "sms_texts",
     "subscribers",
+    "trip_usages",
     "usage_months",
     "usage_records",
 ]

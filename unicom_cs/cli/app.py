@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from unicom_cs.ports import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-VERSION = "0.3.0"
+VERSION = "0.4.0"
 
 
 def default_store_path() -> str:
