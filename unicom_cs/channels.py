@@ -11,7 +11,7 @@ number this store does not serve gets a reply with no data and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -330,7 +330,7 @@ def run_notifications(store: Store, now: datetime) -> NotifyRun:
             sub = store.get_subscriber(msisdn)
             if sub is None or sub.kind is not LineKind.MOBILE:
                 continue
-            records = store.usage(msisdn, sub.active_from, now.replace(year=now.year + 1))
+            records = store.usage(msisdn, sub.active_from, now + timedelta(days=366))
             codes = {r.location for r in records if not r.location.startswith("CN")}
             drafts.extend(welcome_drafts(msisdn, _home(msisdn), records, _countries(codes)))
         drafts.extend(_reminders(store, now, catalog))

@@ -86,7 +86,7 @@ LANGUAGE_WORDS: Final[Mapping[str, str]] = {
 _BY_WORD: Final = {word: intent for intent, words in KEYWORDS.items() for word in words}
 _PREFIXES: Final = (("LJKT", Intent.ORDER, True), ("KT", Intent.ORDER, False))
 _CODE: Final = re.compile(r"[A-Z0-9]{2,12}")
-_BILL_MONTH: Final = re.compile(r"(?:ZD|CXZD)(\d{6})")
+_BILL_MONTH: Final = re.compile(r"(?:ZD|CXZD)([0-9]{6})")
 #: Codes a codebook may not use: KT + the code would read as another command.
 RESERVED_CODES: Final = frozenset({"SJLL"})
 
