@@ -168,7 +168,7 @@ def line_facts(
     if bill is not None:
         state = {s.bill_id: s.state for s in settlements(store, sub.account_id)}
         paid = state.get(bill.id) is BillState.SETTLED
-        summary = BillSummary(bill.month, bill.total, bill.due_at, paid)
+        summary = BillSummary(bill.month, bill.total, bill.due_date, paid)
     level = standing(store, sub.msisdn, now, catalog).level
     star = None if level is None else (level.en if locale == "en" else level.zh)
     return LineFacts(sub.msisdn, now, status.balance, spend, status.arrears, left, summary, star)
@@ -384,7 +384,8 @@ def _reminders(store: Store, now: datetime, catalog: Catalog) -> Iterator[Draft]
 
 
 def outbox(store: Store, pending: bool = False) -> list[Message]:
-    """The outbox, oldest first; `pending`: only messages not sent yet (TMF681 initial)."""
+    """The outbox in the order its messages were made (by id; each is dated by its cause);
+    `pending`: only messages not sent yet (TMF681 initial)."""
     return store.messages(states=(MessageState.INITIAL,) if pending else None)
 
 
@@ -403,10 +404,9 @@ def mark_message(
         if msg is None:
             raise NotFound("message", message_id)
         state = MessageState.FAILED if failed else MessageState.COMPLETED
-        try:
-            done = mark(msg, state, now, reason)
-        except ValueError as e:
-            raise Conflict("message", message_id, str(e)) from None
+        if msg.state is MessageState.COMPLETED:
+            raise Conflict("message", message_id, "already sent (completed)")
+        done = mark(msg, state, now, reason)
         store.update_message(done)
     return done
 

@@ -282,8 +282,8 @@ def route(need: Need, profile: CallerProfile) -> Route:
     else:
         number = "10010"
     ours = profile.caller is Caller.UNICOM and bool(profile.msisdn)
-    if not ours:
-        self_service = need is Need.RECHARGE  # a voucher recharge needs no caller identity
+    if not ours:  # a voucher recharge at home needs no caller identity; nothing else does
+        self_service = self_service and need is Need.RECHARGE
     fast = ours and (profile.key_customer or profile.fast_lane)
     if profile.locale == "en":
         queue = f"{queue}-en"

@@ -80,14 +80,14 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
         "es": "Bienvenido a {place}. Linea de roaming {hotline}, gratis desde esta linea.",
     },
     "bill-issued": {
-        "zh-CN": "您{month}账单{total}元,请于{due}前缴纳。",
-        "en": "Your {month} bill is CNY {total}, due {due}.",
-        "es": "Su factura de {month} es CNY {total}, vence el {due}.",
+        "zh-CN": "您{line}的{month}账单{total}元,缴费截止{due}。",
+        "en": "Your {month} bill for {line} is CNY {total}, due by {due}.",
+        "es": "Su factura de {month} de {line} es CNY {total}, vence el {due}.",
     },
     "payment-reminder": {
-        "zh-CN": "您{month}账单尚欠{unpaid}元已逾期,请及时缴纳。",
-        "en": "Your {month} bill has CNY {unpaid} overdue. Please pay.",
-        "es": "Su factura de {month} tiene CNY {unpaid} vencidos. Por favor pague.",
+        "zh-CN": "您{line}的{month}账单尚欠{unpaid}元已逾期,请及时缴纳。",
+        "en": "Your {month} bill for {line} has CNY {unpaid} overdue. Please pay.",
+        "es": "Su factura de {month} de {line} tiene CNY {unpaid} vencidos. Pague por favor.",
     },
     "arrears-notice": {
         "zh-CN": "您已欠费{unpaid}元超过{days}天,请尽快缴纳以免停机。",
@@ -226,8 +226,9 @@ def mark(msg: Message, state: MessageState, now: datetime, reason: str = "") -> 
     return attrs.evolve(msg, state=state, state_at=now, reason=reason)
 
 
-def _day(instant: datetime) -> str:
-    return instant.astimezone(SHANGHAI).date().isoformat()
+def _last_day(due_at: datetime) -> str:
+    """The last day to pay: the day before the instant payment falls due (00:00)."""
+    return (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat()
 
 
 def drafts_for_event(
@@ -250,7 +251,8 @@ def drafts_for_event(
         params = _params(
             ("month", str(event.month)),
             ("total", str(event.total)),
-            ("due", _day(event.due_at)),
+            ("due", _last_day(event.due_at)),
+            ("line", event.msisdn),
         )
         return (
             Draft(
@@ -396,7 +398,7 @@ def reminder_drafts(
     for b in bills:
         if b.unpaid.amount <= 0 or now < b.due_at:
             continue
-        params = _params(("month", b.month), ("unpaid", str(b.unpaid)))
+        params = _params(("month", b.month), ("unpaid", str(b.unpaid)), ("line", b.msisdn))
         out.append(
             Draft(
                 f"reminder:{b.bill_id}", b.msisdn, Medium.SMS, "payment-reminder", params, b.due_at

@@ -24,7 +24,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Final
 
@@ -236,7 +236,7 @@ def order_request(
 class BillSummary:
     month: Month
     total: Money
-    due: datetime
+    due: date  # the last day to pay (`Bill.due_date`)
     paid: bool
 
 
@@ -349,11 +349,11 @@ def reply(
         b = facts.bill
         if b is None:
             return "No issued bill for that month yet." if en else "该月账单尚未出账。"
-        due = b.due.astimezone(SHANGHAI).date()
+        due = b.due
         if en:
             state = "paid" if b.paid else f"due {due:%d %b %Y}"
             return f"Bill {b.month}: {_yuan(b.total, locale)}, {state}."
-        state = "已缴清" if b.paid else f"请于{due.month}月{due.day}日前缴纳"
+        state = "已缴清" if b.paid else f"缴费截止{due.month}月{due.day}日"
         return f"您{b.month.year}年{b.month.month}月账单{_yuan(b.total, locale)},{state}。"
     if i is Intent.STAR_LEVEL:
         if facts.star is None:
