@@ -240,24 +240,33 @@ def test_every_node_is_reachable_from_the_top() -> None:
 def test_the_pack_menus_list_every_pack_of_the_catalog() -> None:
     packs = set(CATALOG.packs)
     assert len(packs) <= 9
-    ordering = MENU["pack-order"].options
+    ordering = [o for o in MENU["pack-order"].options if o.do is Do.GO]
     assert {o.target.removeprefix("pack-when:") for o in ordering} == packs
     for p in packs:
-        when = MENU[f"pack-when:{p}"].options
+        when = [o for o in MENU[f"pack-when:{p}"].options if o.do is Do.ORDER]
         assert {(o.product, o.immediate, o.order_type) for o in when} == {
             (p, False, OrderType.PACK_ORDER),
             (p, True, OrderType.PACK_ORDER),
         }
-    cancelling = MENU["pack-cancel"].options
+    cancelling = [o for o in MENU["pack-cancel"].options if o.do is Do.ORDER]
     assert {(o.product, o.order_type) for o in cancelling} == {
         (p, OrderType.PACK_CANCEL) for p in packs
     }
-    assert {o.product for o in MENU["service-open"].options} == set(CATALOG.services)
+    opening = MENU["service-open"].options
+    assert {o.product for o in opening if o.do is Do.ORDER} == set(CATALOG.services)
+
+
+def test_zero_reaches_an_agent_from_every_menu() -> None:
+    for node in MENU.values():
+        zero = node.option("0")
+        assert zero is not None and zero.do is Do.TRANSFER, node.id
 
 
 def test_the_packs_are_listed_cheapest_first() -> None:
     fees = [
-        CATALOG.pack(o.target.removeprefix("pack-when:")).fee for o in MENU["pack-order"].options
+        CATALOG.pack(o.target.removeprefix("pack-when:")).fee
+        for o in MENU["pack-order"].options
+        if o.do is Do.GO
     ]
     assert fees == sorted(fees)
 

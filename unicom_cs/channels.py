@@ -62,6 +62,7 @@ from unicom_cs.sms import (
     OrderOutcome,
     SmsCommand,
     bill_month,
+    canonical,
     codebook,
     order_request,
     parse,
@@ -185,6 +186,8 @@ def submit_quietly(
         result = submit_order(store, request, now)
     except OrderRejected as e:
         return OrderOutcome(False, reason=e.reason), None
+    except Conflict as e:  # a request id used for another request, an order step out of time
+        return OrderOutcome(False, reason=e.message()), None
     order = result.order
     return OrderOutcome(True, order.id, order.effective_at), order
 
@@ -243,7 +246,7 @@ def handle_sms(
         words = reply(command, facts, lang)
         return SmsResult(line.msisdn, to, command, words, segments(words), lang)
     order = None
-    request_id = message_id or f"sms-{line.msisdn}-{now.isoformat()}-{text}"
+    request_id = message_id or f"sms-{line.msisdn}-{now.isoformat()}-{canonical(command)}"
     if command.intent in (Intent.ORDER, Intent.CANCEL, Intent.REOPEN_ROAMING_DATA):
         if to == BILL_NUMBER:
             words = (
@@ -321,7 +324,13 @@ def run_notifications(store: Store, now: datetime) -> NotifyRun:
             if isinstance(event, LineOpened):
                 plan = catalog.plans.get(event.plan_id)
                 name = plan.name if plan else event.plan_id
-                drafts.extend(drafts_for_event(event, name, (plan.name_zh if plan else "") or name))
+                zh = (plan.name_zh if plan else "") or name
+                call = plan is None or not data_only(plan)  # a data card takes no call
+                drafts.extend(
+                    d
+                    for d in drafts_for_event(event, name, zh)
+                    if call or d.template != "welcome-call"
+                )
             elif isinstance(event, UsageImported):
                 roamed.update(event.msisdns)
             else:

@@ -230,6 +230,10 @@ def build_menu(catalog: Catalog) -> dict[str, Node]:
             ),
         ),
     ]
+    agent = _o("0", "人工办理", "an agent", Do.TRANSFER, Need.SERVICE_ORDER)
+    nodes = [
+        n if n.option("0") else attrs.evolve(n, options=(*n.options, agent)) for n in nodes
+    ]  # 0 reaches an agent from every menu
     return {n.id: n for n in nodes}
 
 

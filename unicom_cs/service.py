@@ -133,6 +133,12 @@ def add_tariffs(store: Store, text: str, source: str) -> Catalog:
         if problems:
             errors = (RowError(f"plan {pid!r}.upgrade_to", why) for pid, why in problems.items())
             raise CatalogError(source, tuple(errors))
+        from unicom_cs.sms import codebook
+
+        try:
+            codebook(merged)  # every pack and service keeps an SMS code of its own
+        except CatalogError as e:
+            raise CatalogError(source, e.errors) from None
         store.add_catalog_source(source, text)
         store.add_event(
             TariffsLoaded(

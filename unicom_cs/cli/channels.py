@@ -10,6 +10,7 @@ scripted: ``printf '1\\n1\\n' | ucs ivr --caller 13012345678``.
 from __future__ import annotations
 
 import sys
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,7 +123,7 @@ def ivr(env: Env, caller: str, lang: str, abroad: bool, key_customer: bool) -> N
     profile = CallerProfile(
         msisdn, abroad=abroad, key_customer=key_customer, fast_lane=fast, locale=lang
     )
-    call_id = f"{msisdn or 'anon'}-{env.now.strftime('%Y%m%d%H%M%S')}"
+    call_id = uuid.uuid4().hex[:12]  # the switch's call id: order request ids derive from it
     turn = menu_mod.start(menu, call_id, profile)
     _say(turn.say)
     for key in _keys(sys.stdin):
