@@ -18,8 +18,8 @@ from typing import Final
 import attrs
 
 from unicom_cs.catalog import Catalog, Plan
-from unicom_cs.errors import Conflict, InvalidValue, InvariantBroken
-from unicom_cs.money import CURRENCY, ZERO, Money, prorate_fee, round_line, total
+from unicom_cs.errors import Conflict, InvariantBroken
+from unicom_cs.money import CURRENCY, ZERO, Money, lines_add_up, prorate_fee, round_line, total
 from unicom_cs.period import CST, SHANGHAI, Month, as_instant
 from unicom_cs.rating import (
     LINE_ORDER,
@@ -62,12 +62,6 @@ class BillLine:
         )
 
 
-def _check_total(bill: Bill, _: attrs.Attribute[Money], value: Money) -> None:
-    expected = total(line.amount for line in bill.lines)
-    if value != expected:
-        raise InvalidValue("bill total", str(value), f"lines add up to {expected}")
-
-
 @attrs.frozen
 class Bill:
     """One line's bill for one month. Its lines always add up to its total."""
@@ -77,7 +71,7 @@ class Bill:
     month: Month
     plan_id: str
     lines: tuple[BillLine, ...]
-    total: Money = attrs.field(validator=_check_total)
+    total: Money = attrs.field(validator=lines_add_up("bill"))
     as_of: datetime  # charges up to this instant (the period's end for a whole month)
     carry_out_bytes: int = 0
     issued_at: datetime | None = None

@@ -242,8 +242,7 @@ def handle_sms(
         with store.transaction():
             store.update_subscriber(attrs.evolve(get_line(store, line.msisdn), locale=command.code))
         lang = locale or command.code
-        facts = LineFacts(line.msisdn, now, Money.zero(), Money.zero(), Money.zero(), Remaining())
-        words = reply(command, facts, lang)
+        words = reply(command, None, lang)
         return SmsResult(line.msisdn, to, command, words, segments(words), lang)
     order = None
     request_id = message_id or f"sms-{line.msisdn}-{now.isoformat()}-{canonical(command)}"
@@ -262,8 +261,7 @@ def handle_sms(
         outcome = None
         if request is not None:
             outcome, order = submit_quietly(store, request, now)
-        facts = LineFacts(line.msisdn, now, Money.zero(), Money.zero(), Money.zero(), Remaining())
-        words = reply(command, facts, lang, product, outcome)
+        words = reply(command, None, lang, product, outcome)
         return SmsResult(line.msisdn, to, command, words, segments(words), lang, order)
     facts = line_facts(store, line.msisdn, now, month=bill_month(command), locale=lang)
     words = reply(command, facts, lang)
@@ -413,9 +411,10 @@ def mark_message(
         if msg is None:
             raise NotFound("message", message_id)
         state = MessageState.FAILED if failed else MessageState.COMPLETED
-        if msg.state is MessageState.COMPLETED:
-            raise Conflict("message", message_id, "already sent (completed)")
-        done = mark(msg, state, now, reason)
+        try:
+            done = mark(msg, state, now, reason)  # `mark` keeps the rule: sent is final
+        except ValueError:
+            raise Conflict("message", message_id, "already sent (completed)") from None
         store.update_message(done)
     return done
 

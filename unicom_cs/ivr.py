@@ -19,7 +19,7 @@ from typing import Final
 
 import attrs
 
-from unicom_cs.catalog import Catalog, DataPack
+from unicom_cs.catalog import Catalog, DataPack, ValueAddedService
 from unicom_cs.hotline import CallerProfile, Need, Route, route
 from unicom_cs.orders import Channel, OrderRequest, OrderType
 from unicom_cs.sms import Intent, LineFacts, OrderOutcome, SmsCommand, reply
@@ -69,6 +69,17 @@ def _o(key: str, zh: str, en: str, do: Do, target: str = "", **kw: object) -> Op
 
 def _pack_zh(p: DataPack) -> str:
     return f"{p.fee}元{p.data_mb}MB流量包"
+
+
+def _service_menu(
+    node_id: str, zh: str, en: str, order_type: OrderType, services: list[ValueAddedService]
+) -> Node:
+    """A menu taking one order of `order_type` per value-added service, numbered from 1."""
+    options = tuple(
+        _o(str(i), s.name_zh or s.name, s.name, Do.ORDER, order_type=order_type, product=s.id)
+        for i, s in enumerate(services, 1)
+    )
+    return Node(node_id, zh, en, options, parent="orders")
 
 
 def build_menu(catalog: Catalog) -> dict[str, Node]:
@@ -171,39 +182,11 @@ def build_menu(catalog: Catalog) -> dict[str, Node]:
             ),
             parent="orders",
         ),
-        Node(
-            "service-open",
-            "开通增值业务",
-            "Open a service",
-            tuple(
-                _o(
-                    str(i),
-                    s.name_zh or s.name,
-                    s.name,
-                    Do.ORDER,
-                    order_type=OrderType.SERVICE_OPEN,
-                    product=s.id,
-                )
-                for i, s in enumerate(services, 1)
-            ),
-            parent="orders",
+        _service_menu(
+            "service-open", "开通增值业务", "Open a service", OrderType.SERVICE_OPEN, services
         ),
-        Node(
-            "service-close",
-            "关闭增值业务",
-            "Close a service",
-            tuple(
-                _o(
-                    str(i),
-                    s.name_zh or s.name,
-                    s.name,
-                    Do.ORDER,
-                    order_type=OrderType.SERVICE_CLOSE,
-                    product=s.id,
-                )
-                for i, s in enumerate(services, 1)
-            ),
-            parent="orders",
+        _service_menu(
+            "service-close", "关闭增值业务", "Close a service", OrderType.SERVICE_CLOSE, services
         ),
         Node(
             "roaming",

@@ -9,9 +9,9 @@ two rules are `round_line` and `halve_fee` here and nowhere else. Dividing money
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -131,6 +131,18 @@ def total(amounts: Iterable[Money]) -> Money:
     for m in amounts:
         result = _CONTEXT.add(result, m.amount)
     return Money._exact(result)
+
+
+def lines_add_up(what: str) -> Callable[[Any, attrs.Attribute[Money], Money], None]:
+    """An attrs validator for a `total` field: it must be the exact sum of the value's
+    `lines`' amounts (a bill, a trip estimate). `what` names the value in the error."""
+
+    def check(value: Any, _: attrs.Attribute[Money], stated: Money) -> None:
+        expected = total(line.amount for line in value.lines)
+        if stated != expected:
+            raise InvalidValue(f"{what} total", str(stated), f"lines add up to {expected}")
+
+    return check
 
 
 def round_line(amount: Money) -> Money:

@@ -37,7 +37,7 @@ import phonenumbers
 
 from unicom_cs.catalog import Catalog, RoamingZone
 from unicom_cs.errors import InvalidValue
-from unicom_cs.money import ZERO, Money, total
+from unicom_cs.money import ZERO, Money, lines_add_up, total
 from unicom_cs.number import COUNTRY_CODES, PROVINCE_CODES, ROAMING_REGIONS
 
 ROAMING_HOTLINE: Final = "+86 13010199999 (free from your roaming line)"
@@ -460,12 +460,6 @@ class EstimateLine:
     amount: Money
 
 
-def _check_total(est: TripEstimate, _: attrs.Attribute[Money], value: Money) -> None:
-    expected = total(line.amount for line in est.lines)
-    if value != expected:
-        raise InvalidValue("estimate total", str(value), f"lines add up to {expected}")
-
-
 @attrs.frozen
 class TripEstimate:
     """What a trip is expected to cost; the lines always add up to the total, exactly."""
@@ -474,7 +468,7 @@ class TripEstimate:
     zone: RoamingZone
     days: int
     lines: tuple[EstimateLine, ...]
-    total: Money = attrs.field(validator=_check_total)
+    total: Money = attrs.field(validator=lines_add_up("estimate"))
     packs_per_day: int
     daily_data_cost: Money
     data_mb_served_per_day: int

@@ -315,7 +315,7 @@ def unknown_sender_text(locale: str = "zh-CN") -> str:
 
 def reply(
     command: SmsCommand,
-    facts: LineFacts,
+    facts: LineFacts | None,
     locale: str = "zh-CN",
     product: Product | None = None,
     outcome: OrderOutcome | None = None,
@@ -323,12 +323,28 @@ def reply(
     """The answer to `command` for the sending line, from its `facts`.
 
     Args:
+        facts: the line's figures; a query needs them, an order or EN / ZW does not.
         product: the product an ORDER or CANCEL named (None: the code is unknown).
         outcome: what became of the order the command made.
+
+    Raises:
+        ValueError: a query without `facts`.
     """
     en = locale == "en"
-    at = _when(facts.as_of, locale)
     i = command.intent
+    if i is Intent.LANGUAGE:
+        return (
+            "Replies will be in English. Text ZW for Chinese."
+            if command.code == "en"
+            else "已切换为中文回复。"
+        )
+    if i in (Intent.ORDER, Intent.CANCEL, Intent.REOPEN_ROAMING_DATA):
+        return _order_reply(command, product, outcome, locale)
+    if i is Intent.HELP:
+        return help_text(locale)
+    if facts is None:
+        raise ValueError(f"a {i} reply needs the line's figures")
+    at = _when(facts.as_of, locale)
     if i is Intent.BALANCE:
         if en:
             text = f"Balance {_yuan(facts.balance, locale)}"
@@ -359,15 +375,7 @@ def reply(
         if facts.star is None:
             return "Your line has no star level yet." if en else "您的号码暂未评定星级。"
         return f"Your star level: {facts.star}." if en else f"您的星级为{facts.star}。"
-    if i is Intent.LANGUAGE:
-        return (
-            "Replies will be in English. Text ZW for Chinese."
-            if command.code == "en"
-            else ("已切换为中文回复。")
-        )
-    if i in (Intent.ORDER, Intent.CANCEL, Intent.REOPEN_ROAMING_DATA):
-        return _order_reply(command, product, outcome, locale)
-    return help_text(locale)
+    raise AssertionError(f"no reply for {i}")  # every intent is answered above
 
 
 def _remaining(left: Remaining, at: str, en: bool) -> str:
