@@ -2,7 +2,7 @@
 
 - ``ci`` (default): no deadline (shared runners are slow and jittery), about 60 examples per
   property, a fresh random seed each run, and the reproduction blob printed on failure.
-- ``dev``: few examples, for a quick loop while editing.
+- ``dev``: few examples, for a quick loop while editing; ``triage``: the same, no shrinking.
 
 The ``store`` fixture gives each test an initialised store of every kind (memory, SQLite).
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from unicom_cs import service
 from unicom_cs.ports import Store
@@ -23,6 +23,14 @@ from unicom_cs.store.sqlite import SQLiteStore
 
 settings.register_profile("ci", deadline=None, max_examples=60, derandomize=False, print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=15, print_blob=True)
+# ``triage``: dev without shrinking, to see a failure at once while changing many things
+settings.register_profile(
+    "triage",
+    deadline=None,
+    max_examples=15,
+    print_blob=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -352,7 +352,8 @@ class OrderLifecycle(RuleBasedStateMachine):
         orders, events = [], [e for _, e in before[2]]
         for order in before[1]:
             done = complete_due(order, self.now)
-            orders.append(order if done is None else done)
+            # a completed order is stored one version on
+            orders.append(order if done is None else attrs.evolve(done, version=order.version + 1))
             if done is not None:
                 events.append(state_event(done))
         return orders, events
@@ -379,7 +380,10 @@ class OrderLifecycle(RuleBasedStateMachine):
                 assert line == old_line, "a rejected order changed the line"
             else:  # the failed attempt is the only change
                 assert line == attrs.evolve(
-                    old_line, password_failures=self.failures, locked_until=self.locked_until
+                    old_line,
+                    password_failures=self.failures,
+                    locked_until=self.locked_until,
+                    version=old_line.version + 1,
                 )
             return
         event(f"accepted {req.type}")

@@ -1,6 +1,6 @@
 """Service orders in the stores: persisted identically in memory and in SQLite, unique by order
 id and by request id, rolled back with the transaction that wrote them; and a version-1 SQLite
-store (made by unicom_cs 0.1.0, before orders existed) migrated to version 2 when opened."""
+store (made by unicom_cs 0.1.0, before orders existed) migrated to the current version."""
 
 from __future__ import annotations
 
@@ -127,9 +127,10 @@ def test_an_updated_order_keeps_its_place_and_its_request(store: Store) -> None:
     assert line is not None
     pack, line, _ = withdraw(taken["ORD-000003"], line, at(2026, 11, 20), "agent", Channel.HOTLINE)
     with store.transaction():
-        store.update_order(change)
-        store.update_order(pack)
+        change = store.update_order(change)
+        pack = store.update_order(pack)
         store.update_subscriber(line)
+    assert change.version == pack.version == 1  # stored one version on
     assert store.get_order("ORD-000001") == change
     assert store.get_order("ORD-000003") == pack
     assert store.order_for_request("req-1") == change
@@ -354,18 +355,16 @@ def raw(path: Path, sql: str) -> list[tuple[Any, ...]]:
         db.close()
 
 
-def test_a_version_1_store_is_migrated_to_the_current_version_when_opened(
-    tmp_path: Path,
-) -> None:
+def test_a_version_1_store_is_migrated_to_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     make_v1_store(path)
     assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
-    store = SQLiteStore(path, create=False)
+    store = SQLiteStore(path, create=False, migrate=True)
     try:
         assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
             (str(SCHEMA_VERSION),)
         ]
-        assert SCHEMA_VERSION == 4
+        assert SCHEMA_VERSION == 5
         tables = {name for (name,) in raw(path, "SELECT name FROM sqlite_master")}
         assert {"service_order", "service_order_line", "service_order_state"} <= tables
         assert {"ticket", "task", "contact"} <= tables
@@ -405,7 +404,7 @@ def test_a_version_1_store_is_migrated_to_the_current_version_when_opened(
         assert store.order_count() == 1
     finally:
         store.close()
-    # opened again: already version 2, nothing migrates twice
+    # opened again: already at the current version, nothing migrates twice
     again = SQLiteStore(path)
     try:
         assert len(again.catalog_sources()) == 2

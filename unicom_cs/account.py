@@ -41,6 +41,7 @@ class Account:
     id: str
     mode: PaymentMode = PaymentMode.POSTPAID
     name: str = ""
+    version: int = attrs.field(default=0, kw_only=True)  # optimistic concurrency: see ports
 
 
 @attrs.frozen

@@ -181,8 +181,7 @@ def file_complaint(
 def _change(store: Store, ticket_id: str, change: Callable[[Ticket], Ticket]) -> Ticket:
     with store.transaction():
         before = get_ticket(store, ticket_id)
-        after = change(before)
-        store.update_ticket(after)
+        after = store.update_ticket(change(before))
         if after.steps != before.steps:
             _publish(store, after)
     return after
@@ -293,7 +292,7 @@ def resolve(
                 )
             )
             adjustment_id = entry.id
-        store.update_ticket(done)
+        done = store.update_ticket(done)
         _publish(store, done)
         visit = new_task(
             f"VIS-{store.task_count() + 1:06d}",
@@ -357,7 +356,7 @@ def record_visit(
         if task.kind is TaskKind.COMPLAINT_FOLLOW_UP:
             before = get_ticket(store, task.ticket_id)
             ticket = c.record_visit(before, by, now, outcome, score=score, note=note_text)
-            store.update_ticket(ticket)
+            ticket = store.update_ticket(ticket)
             if ticket.steps != before.steps:
                 _publish(store, ticket)
             result = outcome.value if ticket.state is not c.TicketState.RESOLVED else ""
@@ -366,7 +365,7 @@ def record_visit(
         task = record_attempt(
             task, by, now, attempt, score=score, note=note_text, result=result, done=bool(result)
         )
-        store.update_task(task)
+        task = store.update_task(task)
     return task, ticket
 
 

@@ -175,6 +175,7 @@ class Ticket:
     visits: tuple[VisitRecord, ...] = ()
     visits_before_resolution: int = 0  # visits of earlier resolutions (before a reopen)
     reopened: int = 0
+    version: int = attrs.field(default=0, kw_only=True)  # optimistic concurrency: see ports
 
     @property
     def held(self) -> Money:

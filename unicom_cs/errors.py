@@ -55,6 +55,28 @@ class Conflict(UnicomError):
         return f"{self.what} {self.key!r}: {self.reason}"
 
 
+@attrs.define(eq=False)
+class StaleVersion(Conflict):
+    """An update made from a copy that someone else changed since it was read (optimistic
+    concurrency): nothing was written; read the record again and redo the change."""
+
+    def message(self) -> str:
+        return f"{self.what} {self.key!r} was changed by someone else: {self.reason}"
+
+
+@attrs.define(eq=False)
+class ConcurrentUpdate(UnicomError):
+    """Two units of work touched the same data at once and the database chose this one to undo
+    (a PostgreSQL serialization failure or deadlock). Nothing was written; running the same
+    command again is safe, and the CLI does so by itself a few times."""
+
+    location: str
+    reason: str
+
+    def message(self) -> str:
+        return f"store {self.location}: a concurrent change got there first ({self.reason})"
+
+
 @attrs.frozen
 class RowError:
     """One bad row of a batch (a CDR file, a catalog file): where it is and why it is bad."""

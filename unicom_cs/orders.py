@@ -220,6 +220,7 @@ class ServiceOrder:
     transitions: tuple[Transition, ...]
     summary: str = ""  # what the order does, in words
     reason: str = ""  # why it was rejected, cancelled or failed
+    version: int = attrs.field(default=0, kw_only=True)  # optimistic concurrency: see ports
 
     @property
     def msisdn(self) -> str:

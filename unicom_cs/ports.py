@@ -1,14 +1,24 @@
 """The store contract: what the core needs from persistence, as a Protocol (a port).
 
-Adapters live in `unicom_cs.store` (in-memory, SQLite). The application services in
-`unicom_cs.service` take any object that satisfies `Store`; a front-end can pass its own.
+Adapters live in `unicom_cs.store` (in-memory, SQLite, PostgreSQL). The application services
+in `unicom_cs.service` take any object that satisfies `Store`; a front-end can pass its own.
+One contract test suite (`tests/test_store_contract.py`) runs against every adapter.
 
 Rules every store keeps:
 - `transaction()` is a unit of work: everything written inside it is committed together when
   the block ends normally and rolled back when it raises, so a failed command leaves the store
-  exactly as it was.
+  exactly as it was. Units of work are serializable: where two of them race, the database undoes
+  one and raises `ConcurrentUpdate` (nothing written; run it again).
 - Adding something whose key exists raises `Conflict`; database errors are translated into
   `UnicomError` subclasses (`raise … from e`), never leaked.
+- Optimistic concurrency: the aggregates (account, line, order, ticket, task) carry a
+  `version`. `update_x(x)` writes `x` only if the stored version is still `x.version` (the one
+  it was read with), stores it as `x.version + 1` and returns what it stored; otherwise it
+  raises `StaleVersion` and writes nothing. `add_x` stores the version it is given (0 for a new
+  one; an import keeps the exported one). Posting a ledger entry changes its account, so
+  `add_entry` raises the account's version by one.
+- Listings come in a fixed order (stated per method), so that an export is the same from every
+  store.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from datetime import datetime
 from typing import Protocol
 
 from unicom_cs.account import Account, LedgerEntry
+from unicom_cs.audit import AuditEntry
 from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.complaints import Ticket, TicketState
 from unicom_cs.contacts import ContactRecord
@@ -46,13 +57,15 @@ class Store(Protocol):
 
     def add_account(self, account: Account) -> None: ...
 
+    def accounts(self) -> Iterator[Account]: ...  # by id
+
     def get_subscriber(self, msisdn: str) -> Subscriber | None: ...
 
     def add_subscriber(self, sub: Subscriber) -> None: ...
 
-    def update_subscriber(self, sub: Subscriber) -> None: ...
+    def update_subscriber(self, sub: Subscriber) -> Subscriber: ...
 
-    def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]: ...
+    def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]: ...  # by number
 
     # usage
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]: ...
@@ -61,12 +74,16 @@ class Store(Protocol):
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]: ...
 
+    def all_usage(self) -> Iterator[UsageRecord]: ...  # by id
+
     # bills, adjustments and the ledger
     def get_bill(self, msisdn: str, month: Month) -> Bill | None: ...
 
     def add_bill(self, bill: Bill) -> None: ...
 
-    def bills(self, account_id: str) -> list[Bill]: ...
+    def bills(self, account_id: str) -> list[Bill]: ...  # by month, then number
+
+    def all_bills(self) -> Iterator[Bill]: ...  # by id
 
     def issued_months(self, msisdns: Sequence[str]) -> set[tuple[str, Month]]: ...
 
@@ -74,14 +91,18 @@ class Store(Protocol):
 
     def add_adjustment(self, adjustment: Adjustment) -> None: ...
 
+    def all_adjustments(self) -> Iterator[Adjustment]: ...  # in the order they were posted
+
     def add_entry(self, entry: LedgerEntry) -> None: ...
 
-    def entries(self, account_id: str) -> list[LedgerEntry]: ...
+    def entries(self, account_id: str) -> list[LedgerEntry]: ...  # by time, then id
+
+    def all_entries(self) -> Iterator[LedgerEntry]: ...  # by account, time, id
 
     # service orders, by id and by the client's request id (unique)
     def add_order(self, order: ServiceOrder) -> None: ...
 
-    def update_order(self, order: ServiceOrder) -> None: ...
+    def update_order(self, order: ServiceOrder) -> ServiceOrder: ...
 
     def get_order(self, order_id: str) -> ServiceOrder | None: ...
 
@@ -98,10 +119,12 @@ class Store(Protocol):
 
     def set_setting(self, key: str, value: str) -> None: ...
 
+    def settings(self) -> dict[str, str]: ...  # every setting, by key
+
     # complaints, return visits and contacts
     def add_ticket(self, ticket: Ticket) -> None: ...
 
-    def update_ticket(self, ticket: Ticket) -> None: ...
+    def update_ticket(self, ticket: Ticket) -> Ticket: ...
 
     def get_ticket(self, ticket_id: str) -> Ticket | None: ...
 
@@ -113,7 +136,7 @@ class Store(Protocol):
 
     def add_task(self, task: Task) -> None: ...
 
-    def update_task(self, task: Task) -> None: ...
+    def update_task(self, task: Task) -> Task: ...
 
     def get_task(self, task_id: str) -> Task | None: ...
 
@@ -126,6 +149,8 @@ class Store(Protocol):
     def add_contacts(self, records: Sequence[ContactRecord]) -> None: ...
 
     def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]: ...  # offered
+
+    def all_contacts(self) -> Iterator[ContactRecord]: ...  # by time offered, then id
 
     # the notification outbox: one message per key (`add_message` returns False for a key
     # already there and adds nothing), in creation order
@@ -145,3 +170,8 @@ class Store(Protocol):
     def add_event(self, event: Event) -> None: ...
 
     def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]: ...
+
+    # the audit trail, in the order it was written
+    def add_audit(self, entry: AuditEntry) -> None: ...
+
+    def audit_trail(self) -> list[AuditEntry]: ...

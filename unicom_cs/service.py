@@ -700,9 +700,11 @@ class OrderResult:
     cancelled: tuple[ServiceOrder, ...] = ()  # closing a line: its open orders, withdrawn
 
 
-def _record(store: Store, order: ServiceOrder) -> None:
-    store.update_order(order)
-    store.add_event(state_event(order))
+def _record(store: Store, order: ServiceOrder) -> ServiceOrder:
+    """Store an order's change (one version on) and publish it; returns the stored order."""
+    stored = store.update_order(order)
+    store.add_event(state_event(stored))
+    return stored
 
 
 def _complete_due(store: Store, now: datetime, msisdn: str | None = None) -> list[ServiceOrder]:
@@ -711,8 +713,7 @@ def _complete_due(store: Store, now: datetime, msisdn: str | None = None) -> lis
     for order in store.orders(msisdn, {OrderState.PENDING}):
         completed = complete_due(order, now)
         if completed is not None:
-            _record(store, completed)
-            done.append(completed)
+            done.append(_record(store, completed))
     return done
 
 
@@ -753,7 +754,7 @@ def submit_order(
         else:
             checked, problem = identity_problem(request, credentials, line, now)
             if checked != line:
-                store.update_subscriber(checked)
+                checked = store.update_subscriber(checked)
             outcome = (
                 attrs.evolve(known, reason=problem)
                 if problem
@@ -781,14 +782,14 @@ def _take(
         check_club_request(store, request, line, now, catalog)
     order_id = f"ORD-{store.order_count() + 1:06d}"
     acceptance = accept(request, order_id, line, catalog, now, credentials)
+    closed = line
     if acceptance.line != line:
-        store.update_subscriber(acceptance.line)
+        closed = store.update_subscriber(acceptance.line)
     if not acceptance.accepted:
         return acceptance.order
     store.add_order(acceptance.order)
     for event in acceptance.events:  # the core's events, published as it made them
         store.add_event(event)
-    closed = acceptance.line
     last = closed.last_billed_month
     if request.type is not OrderType.CLOSE or last is None:
         return OrderResult(acceptance.order, closed)
@@ -803,8 +804,7 @@ def _take(
                 request.channel,
                 f"line closed by {order_id}",
             )
-            _record(store, gone)
-            cancelled.append(gone)
+            cancelled.append(_record(store, gone))
     bills: tuple[Bill, ...] = ()
     if last >= closed.first_billed_month:  # closed the instant it opened: nothing to bill
         result = _issue_line(store, closed, last, catalog, now)
@@ -859,7 +859,7 @@ def withdraw_order(
         by = by or DEFAULT_BY[channel]
         cancelled, line, _ = withdraw(order, line, now, by, channel, reason, load_catalog(store))
         store.update_subscriber(line)
-        _record(store, cancelled)
+        cancelled = _record(store, cancelled)
     return cancelled
 
 
@@ -910,11 +910,12 @@ def verify_password(store: Store, msisdn: str, password: str | None, now: dateti
     with store.transaction():
         line = get_line(store, msisdn)
         check = _check_password(line, password, as_instant(now))
-        if check.line != line:
-            store.update_subscriber(check.line)
+        checked = check.line
+        if checked != line:
+            checked = store.update_subscriber(checked)
     if not check.ok:
         raise AccessDenied(line.msisdn, check.problem)
-    return check.line
+    return checked
 
 
 # ---------------------------------------------------------------- history

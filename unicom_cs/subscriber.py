@@ -111,6 +111,7 @@ class Subscriber:
     holder_id: str = ""  # the holder's identity document, masked
     data_reopens: tuple[datetime, ...] = ()  # roaming data reopened (KTSJLL), in time order
     locale: str = "zh-CN"  # the language of SMS replies and notifications (zh-CN or en)
+    version: int = attrs.field(default=0, kw_only=True)  # optimistic concurrency: see ports
 
     @property
     def active_from(self) -> datetime:

@@ -51,6 +51,7 @@ class Task:
     outcome: str = ""  # set when done: the visit outcome, or what the call achieved
     done_at: datetime | None = None
     note: str = ""
+    version: int = attrs.field(default=0, kw_only=True)  # optimistic concurrency: see ports
 
     @property
     def score(self) -> int | None:

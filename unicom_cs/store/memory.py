@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import attrs
 
 from unicom_cs.account import Account, LedgerEntry
+from unicom_cs.audit import AuditEntry
 from unicom_cs.billing import Adjustment, Bill, bill_id
 from unicom_cs.complaints import Ticket, TicketState
 from unicom_cs.contacts import ContactRecord
-from unicom_cs.errors import Conflict, NotFound
+from unicom_cs.errors import Conflict, NotFound, StaleVersion
 from unicom_cs.events import Event
 from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
@@ -28,6 +29,14 @@ from unicom_cs.usage import UsageRecord
 from unicom_cs.visits import Task
 
 V = TypeVar("V")
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+A = TypeVar("A", bound=_Versioned)
 
 
 @attrs.define
@@ -48,6 +57,7 @@ class _Tables:
     messages: dict[str, Message] = attrs.Factory(dict)  # in creation order
     message_keys: dict[str, str] = attrs.Factory(dict)  # key -> message id
     settings: dict[str, str] = attrs.Factory(dict)
+    audit: list[AuditEntry] = attrs.Factory(list)
     # indexes, so that no look-up scans a whole table
     lines_by_account: dict[str, dict[str, str]] = attrs.Factory(dict)
     usage_by_line: dict[str, dict[str, UsageRecord]] = attrs.Factory(dict)
@@ -124,13 +134,12 @@ class MemoryStore:
         self._insert(self._t.subscribers, sub.msisdn, sub, "line")
         self._index(self._t.lines_by_account, sub.account_id, sub.msisdn, sub.msisdn)
 
-    def update_subscriber(self, sub: Subscriber) -> None:
-        table = self._t.subscribers
-        old = table.get(sub.msisdn)
-        if old is None:
-            raise NotFound("number", sub.msisdn)
-        table[sub.msisdn] = sub
-        self._did(lambda: table.__setitem__(sub.msisdn, old))
+    def update_subscriber(self, sub: Subscriber) -> Subscriber:
+        return self._update(self._t.subscribers, sub.msisdn, sub, "line", "number")
+
+    def accounts(self) -> Iterator[Account]:
+        for key in sorted(self._t.accounts):
+            yield self._t.accounts[key]
 
     def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]:
         if account_id is None:
@@ -152,6 +161,10 @@ class MemoryStore:
         mine = self._t.usage_by_line.get(msisdn, {})
         return [r for r in mine.values() if start <= r.start < end]
 
+    def all_usage(self) -> Iterator[UsageRecord]:
+        for key in sorted(self._t.usage):
+            yield self._t.usage[key]
+
     def get_bill(self, msisdn: str, month: Month) -> Bill | None:
         return self._t.bills.get(bill_id(msisdn, month))
 
@@ -163,6 +176,10 @@ class MemoryStore:
     def bills(self, account_id: str) -> list[Bill]:
         found = self._t.bills_by_account.get(account_id, {}).values()
         return sorted(found, key=lambda b: (b.month, b.msisdn))
+
+    def all_bills(self) -> Iterator[Bill]:
+        for key in sorted(self._t.bills):
+            yield self._t.bills[key]
 
     def issued_months(self, msisdns: Sequence[str]) -> set[tuple[str, Month]]:
         return {
@@ -177,9 +194,20 @@ class MemoryStore:
         key = bill_id(adjustment.msisdn, adjustment.month)
         self._index(self._t.adjustments_by_bill, key, adjustment.id, adjustment)
 
+    def all_adjustments(self) -> Iterator[Adjustment]:
+        yield from list(self._t.adjustments.values())
+
     def add_entry(self, entry: LedgerEntry) -> None:
+        account = self._t.accounts.get(entry.account_id)
+        if account is None:
+            raise NotFound("account", entry.account_id)
         self._insert(self._t.entries, entry.id, entry, "ledger entry")
         self._index(self._t.entries_by_account, entry.account_id, entry.id, entry)
+        self._update(self._t.accounts, account.id, account, "account", "account")
+
+    def all_entries(self) -> Iterator[LedgerEntry]:
+        for account in sorted(self._t.entries_by_account):
+            yield from self.entries(account)
 
     def entries(self, account_id: str) -> list[LedgerEntry]:
         found = self._t.entries_by_account.get(account_id, {}).values()
@@ -193,13 +221,8 @@ class MemoryStore:
         self._insert(self._t.orders, order.id, order, "order")
         self._insert(self._t.order_requests, order.request.request_id, order.id, "request id")
 
-    def update_order(self, order: ServiceOrder) -> None:
-        table = self._t.orders
-        old = table.get(order.id)
-        if old is None:
-            raise NotFound("order", order.id)
-        table[order.id] = order
-        self._did(lambda: table.__setitem__(order.id, old))
+    def update_order(self, order: ServiceOrder) -> ServiceOrder:
+        return self._update(self._t.orders, order.id, order, "order", "order")
 
     def get_order(self, order_id: str) -> ServiceOrder | None:
         return self._t.orders.get(order_id)
@@ -227,6 +250,23 @@ class MemoryStore:
         table[key] = value
         self._did(lambda: table.__setitem__(key, old))
 
+    def _update(self, table: dict[str, A], key: str, value: A, what: str, unknown: str) -> A:
+        """Optimistic concurrency: `value` replaces the stored one if that one's version is
+        still `value.version`; it is stored (and returned) one version on."""
+        old = table.get(key)
+        if old is None:
+            raise NotFound(unknown, key)
+        if old.version != value.version:
+            raise StaleVersion(
+                what, key, f"read at version {value.version}, now at version {old.version}"
+            )
+        table[key] = new = attrs.evolve(value, version=value.version + 1)  # type: ignore[misc]
+        self._did(lambda: table.__setitem__(key, old))
+        return new
+
+    def settings(self) -> dict[str, str]:
+        return dict(sorted(self._t.settings.items()))
+
     def setting(self, key: str) -> str | None:
         return self._t.settings.get(key)
 
@@ -239,8 +279,8 @@ class MemoryStore:
     def add_ticket(self, ticket: Ticket) -> None:
         self._insert(self._t.tickets, ticket.id, ticket, "ticket")
 
-    def update_ticket(self, ticket: Ticket) -> None:
-        self._replace(self._t.tickets, ticket.id, ticket, "ticket")
+    def update_ticket(self, ticket: Ticket) -> Ticket:
+        return self._update(self._t.tickets, ticket.id, ticket, "ticket", "ticket")
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         return self._t.tickets.get(ticket_id)
@@ -260,8 +300,8 @@ class MemoryStore:
     def add_task(self, task: Task) -> None:
         self._insert(self._t.tasks, task.id, task, "task")
 
-    def update_task(self, task: Task) -> None:
-        self._replace(self._t.tasks, task.id, task, "task")
+    def update_task(self, task: Task) -> Task:
+        return self._update(self._t.tasks, task.id, task, "task", "task")
 
     def get_task(self, task_id: str) -> Task | None:
         return self._t.tasks.get(task_id)
@@ -282,6 +322,9 @@ class MemoryStore:
     def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]:
         found = [c for c in self._t.contacts.values() if start <= c.offered_at < end]
         return sorted(found, key=lambda c: (c.offered_at, c.id))
+
+    def all_contacts(self) -> Iterator[ContactRecord]:
+        yield from sorted(self._t.contacts.values(), key=lambda c: (c.offered_at, c.id))
 
     def add_message(self, message: Message) -> bool:
         if message.key in self._t.message_keys:
@@ -316,3 +359,10 @@ class MemoryStore:
     def events(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
         found = list(enumerate(self._t.events, 1))[max(after, 0) :]
         return found if limit is None else found[:limit]
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        self._t.audit.append(entry)
+        self._did(self._t.audit.pop)
+
+    def audit_trail(self) -> list[AuditEntry]:
+        return list(self._t.audit)

@@ -12,17 +12,20 @@ import contextlib
 import enum
 import json
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import attrs
+
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
+from unicom_cs.audit import AuditEntry
 from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.complaints import Ticket, TicketState
 from unicom_cs.contacts import ContactRecord
-from unicom_cs.errors import Conflict, NotFound, NotInitialised, StoreError
+from unicom_cs.errors import Conflict, NotFound, NotInitialised, StaleVersion, StoreError
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
 from unicom_cs.notify import Message, MessageState
@@ -34,72 +37,131 @@ from unicom_cs.usage import Direction, Service, UsageRecord
 from unicom_cs.visits import Task
 
 R = TypeVar("R")
-SCHEMA_VERSION: Final = 4
+V = TypeVar("V")
 _SERVICES: Final = tuple(Service)
 _SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
 _DIRECTIONS: Final = tuple(Direction)
 _DIRECTION_CODE: Final = {d: i for i, d in enumerate(_DIRECTIONS)}
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
-_SCHEMA: Final = (
-    """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS catalog_source (
-    seq INTEGER PRIMARY KEY, name TEXT NOT NULL, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS account (
-    id TEXT PRIMARY KEY, mode TEXT NOT NULL, name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS line (
+# The schema is its migrations: version 1 (unicom_cs 0.1.0), then each version's changes in
+# order. A new store runs them all, so a new store and a migrated one are the same by
+# construction. Forward-only: a migration is never edited once released; a change is a new one.
+_V1: Final = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE catalog_source (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE account (id TEXT PRIMARY KEY, mode TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE line (
     msisdn TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account(id), data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS line_account ON line(account_id);
-CREATE TABLE IF NOT EXISTS usage (
+CREATE INDEX line_account ON line(account_id);
+CREATE TABLE usage (
     id TEXT PRIMARY KEY, msisdn TEXT NOT NULL, start INTEGER NOT NULL, service INTEGER NOT NULL,
     direction INTEGER NOT NULL, duration INTEGER NOT NULL, bytes INTEGER NOT NULL,
     peer TEXT NOT NULL, location TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS usage_line_start ON usage(msisdn, start);
-CREATE TABLE IF NOT EXISTS bill (
+CREATE INDEX usage_line_start ON usage(msisdn, start);
+CREATE TABLE bill (
     id TEXT PRIMARY KEY, msisdn TEXT NOT NULL REFERENCES line(msisdn), account_id TEXT NOT NULL,
     month INTEGER NOT NULL, total TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (msisdn, month));
-CREATE INDEX IF NOT EXISTS bill_account ON bill(account_id);
-CREATE TABLE IF NOT EXISTS adjustment (
+CREATE INDEX bill_account ON bill(account_id);
+CREATE TABLE adjustment (
     id TEXT PRIMARY KEY, msisdn TEXT NOT NULL REFERENCES line(msisdn), month INTEGER NOT NULL,
     data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS adjustment_line_month ON adjustment(msisdn, month);
-CREATE TABLE IF NOT EXISTS ledger (
+CREATE INDEX adjustment_line_month ON adjustment(msisdn, month);
+CREATE TABLE ledger (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES account(id), at TEXT NOT NULL,
     kind TEXT NOT NULL, amount TEXT NOT NULL, ref TEXT NOT NULL, note TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
-CREATE TABLE IF NOT EXISTS event (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX ledger_account ON ledger(account_id);
+CREATE TABLE event (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
 """
-    + """
-CREATE TABLE IF NOT EXISTS service_order (
+
+_V2: Final = """
+CREATE TABLE service_order (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
     request_id TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL REFERENCES line(msisdn),
     state TEXT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS service_order_line ON service_order(msisdn);
-CREATE INDEX IF NOT EXISTS service_order_state ON service_order(state);
+CREATE INDEX service_order_line ON service_order(msisdn);
+CREATE INDEX service_order_state ON service_order(state);
 """
-    + """
-CREATE TABLE IF NOT EXISTS ticket (
+
+_V3: Final = """
+CREATE TABLE ticket (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL,
     state TEXT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS ticket_line ON ticket(msisdn);
-CREATE TABLE IF NOT EXISTS task (
+CREATE INDEX ticket_line ON ticket(msisdn);
+CREATE TABLE task (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, ticket_id TEXT NOT NULL,
     data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS task_ticket ON task(ticket_id);
-CREATE TABLE IF NOT EXISTS contact (
-    id TEXT PRIMARY KEY, offered_at INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS contact_offered ON contact(offered_at);
+CREATE INDEX task_ticket ON task(ticket_id);
+CREATE TABLE contact (id TEXT PRIMARY KEY, offered_at INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX contact_offered ON contact(offered_at);
 """
-    + """
-CREATE TABLE IF NOT EXISTS message (
+
+_V4: Final = """
+CREATE TABLE message (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE,
     recipient TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS message_recipient ON message(recipient);
-CREATE INDEX IF NOT EXISTS message_state ON message(state);
+CREATE INDEX message_recipient ON message(recipient);
+CREATE INDEX message_state ON message(state);
 """
+
+_V5: Final = """
+ALTER TABLE account ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE line ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE service_order ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE task ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
+"""
+
+
+def _statements(script: str) -> list[str]:
+    return [s for s in script.split(";") if s.strip()]
+
+
+def _pack_ends(db: sqlite3.Connection) -> None:
+    """2: data packs run until cancelled, so a version-1 pack (for one month) gets that month's
+    end; and a store with a catalog gets what 0.2.0 added to the bundled one (value-added
+    services, the retention fee) as a source of its own."""
+    from unicom_cs.default_catalog import ADDED_IN_0_2_TOML
+
+    for msisdn, data in db.execute("SELECT msisdn, data FROM line").fetchall():
+        line = json.loads(data)
+        for pack in line.get("packs", []):
+            if "end" not in pack:
+                pack["end"] = str(Month.parse(pack["month"]).next())
+        db.execute(
+            "UPDATE line SET data = ? WHERE msisdn = ?",
+            (json.dumps(line, ensure_ascii=False), msisdn),
+        )
+    if db.execute("SELECT count(*) FROM catalog_source").fetchone()[0]:
+        db.execute(
+            "INSERT INTO catalog_source (name, text) VALUES (?, ?)",
+            ("unicom_cs 0.2.0 additions", ADDED_IN_0_2_TOML),
+        )
+
+
+def _no_data_change(db: sqlite3.Connection) -> None:
+    pass
+
+
+@attrs.frozen
+class Migration:
+    """One schema version: what it is for, its DDL, and what it does to the data."""
+
+    version: int
+    purpose: str
+    script: str
+    data: Callable[[sqlite3.Connection], None] = _no_data_change
+
+
+MIGRATIONS: Final = (
+    Migration(2, "service orders; data packs run until cancelled", _V2, _pack_ends),
+    Migration(3, "complaints, return visits and contacts", _V3),
+    Migration(4, "the notification outbox", _V4),
+    Migration(5, "versions for optimistic concurrency; the audit trail", _V5),
 )
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
 
 def _micros(instant: datetime) -> int:
@@ -116,108 +178,91 @@ def _instant(micros: int) -> datetime:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    """The embedded store.
+
+    Args:
+        path: the database file.
+        create: make a new store when there is none (else `StoreError`).
+        migrate: bring a store of an older schema version up to this one (`ucs store
+            migrate`, `ucs init`); without it such a store is refused with a message saying so,
+            and a store of a newer version is always refused.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, migrate: bool = False) -> None:
         self.location = str(path)
         if not create and not Path(path).expanduser().is_file():
             raise StoreError(self.location, "no store here: run `ucs init` (or `ucs demo`) first")
-        self._create = create
         try:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(Path(path).expanduser(), isolation_level=None, timeout=30)
             self._db.execute("PRAGMA busy_timeout = 30000")
-            if not create and self._schema_version() is None:
+            version = self.schema_version()
+            if not create and version is None:
                 self._db.close()  # a file, but not a ucs store: leave it as it is
                 raise NotInitialised()
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA synchronous = NORMAL")
-            self._create_schema()
-        except (sqlite3.Error, OSError) as e:
+            if version is None:
+                self._run_script(_V1)
+                self.migrate()
+            elif version > SCHEMA_VERSION:
+                raise StoreError(
+                    self.location,
+                    f"schema version {version} is newer than this ucs knows ({SCHEMA_VERSION}):"
+                    " upgrade unicom_cs",
+                )
+            elif version < SCHEMA_VERSION and not migrate:
+                raise StoreError(
+                    self.location,
+                    f"schema version {version}, this ucs uses {SCHEMA_VERSION}: back the file up"
+                    " and run `ucs store migrate`",
+                )
+            else:
+                self.migrate()
+        except sqlite3.Error as e:
+            self._db.close()
             raise StoreError(self.location, str(e)) from e
+        except OSError as e:
+            raise StoreError(self.location, str(e)) from e
+        except StoreError:
+            self._db.close()
+            raise
         self._depth = 0
 
-    def _create_schema(self) -> None:
-        version = self._schema_version()
-        if version == 1:
-            self._migrate_1_to_2()
-            version = 2
-        if version == 2:
-            self._migrate_2_to_3()
-            version = 3
-        if version == 3:
-            self._migrate_new_tables(4)  # the notification outbox
-            version = 4
-        if version is not None:
-            if version != SCHEMA_VERSION:
-                raise StoreError(
-                    self.location, f"schema version {version}, expected {SCHEMA_VERSION}"
-                )
-            return
+    def migrate(self, to: int = SCHEMA_VERSION) -> list[Migration]:
+        """Apply the migrations from the store's version up to `to`, each in a transaction of
+        its own (a crash leaves the store at the last complete version). Returns those applied.
+        """
+        done = []
+        for migration in MIGRATIONS:
+            version = self.schema_version() or 0
+            if version < migration.version <= to:
+                self._run_script(migration.script, migration.data, migration.version)
+                done.append(migration)
+        return done
+
+    def _run_script(
+        self,
+        script: str,
+        data: Callable[[sqlite3.Connection], None] = _no_data_change,
+        version: int | None = None,
+    ) -> None:
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-
-    def _migrate_1_to_2(self) -> None:
-        """Version 2 adds service orders; data packs run until cancelled, so a version-1 pack
-        (for one month) gets that month's end; and the catalog gets what 0.2.0 added to the
-        bundled one (value-added services, the retention fee) as a source of its own."""
-        from unicom_cs.default_catalog import ADDED_IN_0_2_TOML
-
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            rows = self._db.execute("SELECT msisdn, data FROM line").fetchall()
-            for msisdn, data in rows:
-                line = json.loads(data)
-                for pack in line.get("packs", []):
-                    if "end" not in pack:
-                        pack["end"] = str(Month.parse(pack["month"]).next())
+            for statement in _statements(script):
+                self._db.execute(statement)
+            data(self._db)
+            if version is not None:
                 self._db.execute(
-                    "UPDATE line SET data = ? WHERE msisdn = ?",
-                    (json.dumps(line, ensure_ascii=False), msisdn),
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
                 )
-            if self._db.execute("SELECT count(*) FROM catalog_source").fetchone()[0]:
-                self._db.execute(
-                    "INSERT INTO catalog_source (name, text) VALUES (?, ?)",
-                    ("unicom_cs 0.2.0 additions", ADDED_IN_0_2_TOML),
-                )
-            self._db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
 
-    def _migrate_2_to_3(self) -> None:
-        """Version 3 adds complaints, return visits and contacts: new tables only."""
-        self._migrate_new_tables(3)
-
-    def _migrate_new_tables(self, version: int) -> None:
-        """A version that only adds tables (3: complaints, visits, contacts; 4: messages)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(
-                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)
-            )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-
-    def _schema_version(self) -> int | None:
+    def schema_version(self) -> int | None:
         """The store's schema version; None for a file that is not (yet) a ucs store."""
         with contextlib.suppress(sqlite3.OperationalError):  # a new file has no meta table
             row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -271,17 +316,28 @@ class SQLiteStore:
         self._run("INSERT INTO catalog_source (name, text) VALUES (?, ?)", (name, text))
 
     # accounts and lines
+    @staticmethod
+    def _account(row: tuple[Any, ...]) -> Account:
+        return Account(row[0], PaymentMode(row[1]), row[2], version=row[3])
+
     def get_account(self, account_id: str) -> Account | None:
-        row = self._run("SELECT id, mode, name FROM account WHERE id = ?", (account_id,)).fetchone()
-        return None if row is None else Account(row[0], PaymentMode(row[1]), row[2])
+        row = self._run(
+            "SELECT id, mode, name, version FROM account WHERE id = ?", (account_id,)
+        ).fetchone()
+        return None if row is None else self._account(row)
 
     def add_account(self, account: Account) -> None:
         self._run(
-            "INSERT INTO account VALUES (?, ?, ?)",
-            (account.id, account.mode.value, account.name),
+            "INSERT INTO account (id, mode, name, version) VALUES (?, ?, ?, ?)",
+            (account.id, account.mode.value, account.name, account.version),
             "account",
             account.id,
         )
+
+    def accounts(self) -> Iterator[Account]:
+        cur = self._run("SELECT id, mode, name, version FROM account ORDER BY id")
+        for row in cur.fetchall():
+            yield self._account(row)
 
     def get_subscriber(self, msisdn: str) -> Subscriber | None:
         row = self._run("SELECT data FROM line WHERE msisdn = ?", (msisdn,)).fetchone()
@@ -289,16 +345,36 @@ class SQLiteStore:
 
     def add_subscriber(self, sub: Subscriber) -> None:
         self._run(
-            "INSERT INTO line VALUES (?, ?, ?)",
-            (sub.msisdn, sub.account_id, to_json(sub)),
+            "INSERT INTO line (msisdn, account_id, data, version) VALUES (?, ?, ?, ?)",
+            (sub.msisdn, sub.account_id, to_json(sub), sub.version),
             "line",
             sub.msisdn,
         )
 
-    def update_subscriber(self, sub: Subscriber) -> None:
-        cur = self._run("UPDATE line SET data = ? WHERE msisdn = ?", (to_json(sub), sub.msisdn))
+    def update_subscriber(self, sub: Subscriber) -> Subscriber:
+        return self._update_versioned("line", "msisdn", sub.msisdn, sub, "line", "number")
+
+    def _update_versioned(
+        self, table: str, key_column: str, key: str, value: V, what: str, unknown: str, **cols: str
+    ) -> V:
+        """Optimistic concurrency: write `value` one version on if the stored version is still
+        the one it was read with (`value.version`)."""
+        read = value.version  # type: ignore[attr-defined]
+        new = attrs.evolve(value, version=read + 1)  # type: ignore[misc]
+        sets = "".join(f", {c} = ?" for c in cols)
+        cur = self._run(
+            f"UPDATE {table} SET data = ?, version = ?{sets}"
+            f" WHERE {key_column} = ? AND version = ?",
+            (to_json(new), read + 1, *cols.values(), key, read),
+        )
         if cur.rowcount != 1:
-            raise NotFound("number", sub.msisdn)
+            row = self._run(
+                f"SELECT version FROM {table} WHERE {key_column} = ?", (key,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(unknown, key)
+            raise StaleVersion(what, key, f"read at version {read}, now at version {row[0]}")
+        return new
 
     def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]:
         if account_id is None:
@@ -369,6 +445,11 @@ class SQLiteStore:
         )
         return [self._record(row) for row in cur]
 
+    def all_usage(self) -> Iterator[UsageRecord]:
+        cur = self._run(f"SELECT {self._USAGE_COLUMNS} FROM usage ORDER BY id")
+        while rows := cur.fetchmany(5000):
+            yield from map(self._record, rows)
+
     # bills, adjustments, ledger
     def get_bill(self, msisdn: str, month: Month) -> Bill | None:
         row = self._run(
@@ -389,6 +470,12 @@ class SQLiteStore:
             "SELECT data FROM bill WHERE account_id = ? ORDER BY month, msisdn", (account_id,)
         )
         return [from_json(data, Bill) for (data,) in cur.fetchall()]
+
+    def all_bills(self) -> Iterator[Bill]:
+        cur = self._run("SELECT data FROM bill ORDER BY id")
+        while rows := cur.fetchmany(1000):
+            for (data,) in rows:
+                yield from_json(data, Bill)
 
     def issued_months(self, msisdns: Sequence[str]) -> set[tuple[str, Month]]:
         out: set[tuple[str, Month]] = set()
@@ -412,7 +499,15 @@ class SQLiteStore:
             adjustment.id,
         )
 
+    def all_adjustments(self) -> Iterator[Adjustment]:
+        for (data,) in self._run("SELECT data FROM adjustment ORDER BY rowid").fetchall():
+            yield from_json(data, Adjustment)
+
     def add_entry(self, entry: LedgerEntry) -> None:
+        self._run(
+            "UPDATE account SET version = version + 1 WHERE id = ?",
+            (entry.account_id,),
+        )
         self._run(
             "INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -433,15 +528,24 @@ class SQLiteStore:
         if self.order_for_request(order.request.request_id) is not None:
             raise Conflict("request id", order.request.request_id, "already exists")
         self._run(
-            "INSERT INTO service_order (id, request_id, msisdn, state, data)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (order.id, order.request.request_id, order.msisdn, order.state.value, to_json(order)),
+            "INSERT INTO service_order (id, request_id, msisdn, state, data, version)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                order.id,
+                order.request.request_id,
+                order.msisdn,
+                order.state.value,
+                to_json(order),
+                order.version,
+            ),
             "order",
             order.id,
         )
 
-    def update_order(self, order: ServiceOrder) -> None:
-        self._update("service_order", "order", order.id, order.state.value, to_json(order))
+    def update_order(self, order: ServiceOrder) -> ServiceOrder:
+        return self._update_versioned(
+            "service_order", "id", order.id, order, "order", "order", state=order.state.value
+        )
 
     def get_order(self, order_id: str) -> ServiceOrder | None:
         row = self._run("SELECT data FROM service_order WHERE id = ?", (order_id,)).fetchone()
@@ -492,6 +596,10 @@ class SQLiteStore:
         row = self._run("SELECT value FROM meta WHERE key = ?", (f"setting:{key}",)).fetchone()
         return None if row is None else str(row[0])
 
+    def settings(self) -> dict[str, str]:
+        cur = self._run("SELECT key, value FROM meta WHERE key LIKE 'setting:%' ORDER BY key")
+        return {key.removeprefix("setting:"): value for key, value in cur.fetchall()}
+
     def set_setting(self, key: str, value: str) -> None:
         self._run(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -501,14 +609,16 @@ class SQLiteStore:
     # complaints, return visits, contacts
     def add_ticket(self, ticket: Ticket) -> None:
         self._run(
-            "INSERT INTO ticket (id, msisdn, state, data) VALUES (?, ?, ?, ?)",
-            (ticket.id, ticket.msisdn, ticket.state.value, to_json(ticket)),
+            "INSERT INTO ticket (id, msisdn, state, data, version) VALUES (?, ?, ?, ?, ?)",
+            (ticket.id, ticket.msisdn, ticket.state.value, to_json(ticket), ticket.version),
             "ticket",
             ticket.id,
         )
 
-    def update_ticket(self, ticket: Ticket) -> None:
-        self._update("ticket", "ticket", ticket.id, ticket.state.value, to_json(ticket))
+    def update_ticket(self, ticket: Ticket) -> Ticket:
+        return self._update_versioned(
+            "ticket", "id", ticket.id, ticket, "ticket", "ticket", state=ticket.state.value
+        )
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
         row = self._run("SELECT data FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
@@ -524,16 +634,14 @@ class SQLiteStore:
 
     def add_task(self, task: Task) -> None:
         self._run(
-            "INSERT INTO task (id, ticket_id, data) VALUES (?, ?, ?)",
-            (task.id, task.ticket_id, to_json(task)),
+            "INSERT INTO task (id, ticket_id, data, version) VALUES (?, ?, ?, ?)",
+            (task.id, task.ticket_id, to_json(task), task.version),
             "task",
             task.id,
         )
 
-    def update_task(self, task: Task) -> None:
-        cur = self._run("UPDATE task SET data = ? WHERE id = ?", (to_json(task), task.id))
-        if cur.rowcount != 1:
-            raise NotFound("task", task.id)
+    def update_task(self, task: Task) -> Task:
+        return self._update_versioned("task", "id", task.id, task, "task", "task")
 
     def get_task(self, task_id: str) -> Task | None:
         row = self._run("SELECT data FROM task WHERE id = ?", (task_id,)).fetchone()
@@ -602,6 +710,19 @@ class SQLiteStore:
         )
         return [from_json(data, ContactRecord) for (data,) in cur.fetchall()]
 
+    def all_contacts(self) -> Iterator[ContactRecord]:
+        cur = self._run("SELECT data FROM contact ORDER BY offered_at, id")
+        while rows := cur.fetchmany(1000):
+            for (data,) in rows:
+                yield from_json(data, ContactRecord)
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        self._run("INSERT INTO audit (data) VALUES (?)", (to_json(entry),))
+
+    def audit_trail(self) -> list[AuditEntry]:
+        cur = self._run("SELECT data FROM audit ORDER BY seq")
+        return [from_json(data, AuditEntry) for (data,) in cur.fetchall()]
+
     def add_event(self, event: Event) -> None:
         self._run(
             "INSERT INTO event (type, data) VALUES (?, ?)", (type(event).__name__, to_json(event))
@@ -632,3 +753,8 @@ class SQLiteStore:
             )
             for r in cur.fetchall()
         ]
+
+    def all_entries(self) -> Iterator[LedgerEntry]:
+        cur = self._run("SELECT DISTINCT account_id FROM ledger ORDER BY account_id")
+        for (account,) in cur.fetchall():
+            yield from self.entries(account)

@@ -1,0 +1,77 @@
+"""Who did what: roles, the audit trail and masking of personal data.
+
+Roles are plain data that the front-end passes in (it has authenticated its agent; the core
+only checks what a role may do). The audit trail records the acts an operator must be able to
+account for: a supervisor's adjustment above the limit, personal data shown unmasked, a store
+imported. Masking is for display: the store keeps what it was given (the holder's identity
+number is already kept masked, see `identity.mask_id`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from unicom_cs.errors import AccessDenied
+from unicom_cs.period import as_instant
+
+
+class Role(enum.StrEnum):
+    """What an actor may do: an agent works the front line; a supervisor also approves
+    adjustments above the limit and may see personal data unmasked."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+
+
+@attrs.frozen
+class Actor:
+    """The person (or system) acting, as the front-end identified them."""
+
+    name: str
+    role: Role = Role.AGENT
+
+    def require(self, role: Role, what: str) -> None:
+        """Raises `AccessDenied` unless the actor has `role` (a supervisor has every role)."""
+        if self.role is not role and self.role is not Role.SUPERVISOR:
+            raise AccessDenied(self.name, f"{what} needs the {role} role (this is {self.role})")
+
+
+#: Who acts when the caller does not say (the CLI's default; a front-end passes its agent).
+SYSTEM = Actor("system", Role.AGENT)
+
+
+@attrs.frozen
+class AuditEntry:
+    at: datetime = attrs.field(converter=as_instant)
+    actor: str
+    role: Role
+    action: str  # what was done: "adjustment", "reveal", "import"…
+    subject: str  # what it was done to: a number, an account, a directory
+    detail: str = ""
+
+
+def audit(actor: Actor, at: datetime, action: str, subject: str, detail: str = "") -> AuditEntry:
+    return AuditEntry(at, actor.name, actor.role, action, subject, detail)
+
+
+def mask_name(name: str) -> str:
+    """A name for display: the first character, the rest as ``*`` (李伟 → 李*, Li Wei → L*****).
+
+    >>> mask_name("李伟"), mask_name(""), mask_name("Li Wei")
+    ('李*', '', 'L*****')
+    """
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def mask_number(value: str) -> str:
+    """An identity number or other long identifier: the first 3 and last 4 characters kept.
+
+    >>> mask_number("110101199003071234")
+    '110***********1234'
+    """
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
