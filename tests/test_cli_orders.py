@@ -92,7 +92,7 @@ def orders(ucs: Ucs, *args: str, now: str = NOW) -> list[dict[str, Any]]:
 
 
 def line_json(ucs: Ucs, now: str = NOW) -> dict[str, Any]:
-    shown: dict[str, Any] = js(ucs, "subscriber", "show", NUMBER, now=now)
+    shown: dict[str, Any] = js(ucs, "subscriber", "show", NUMBER, "--reveal", now=now)
     return shown
 
 
@@ -586,7 +586,9 @@ def test_change_holder_at_a_counter(ucs: Ucs, with_password: str) -> None:
         "ORD-000002 change-holder completed: holder changed to 李四 (440524********0014); "
         "service password cleared\n"
     )
-    shown = ucs("subscriber", "show", line).stdout
+    masked = ucs("subscriber", "show", line).stdout  # personal data masked by default
+    assert (field(masked, "name"), field(masked, "holder id")) == ("李*", "440***********0014")
+    shown = ucs("subscriber", "show", line, "--reveal").stdout
     assert field(shown, "name") == "李四"
     assert field(shown, "holder id") == "440524********0014"
     assert field(shown, "password") == "not set"

@@ -20,6 +20,7 @@ from datetime import datetime
 
 import attrs
 
+from unicom_cs.audit import mask_name
 from unicom_cs.errors import InvalidValue, InvariantBroken
 from unicom_cs.money import Money, total
 
@@ -42,6 +43,10 @@ class Account:
     mode: PaymentMode = PaymentMode.POSTPAID
     name: str = ""
     version: int = attrs.field(default=0, kw_only=True)  # optimistic concurrency: see ports
+
+    def redacted(self, *, reveal: bool = False) -> Account:
+        """The account for display: the holder's name masked unless `reveal`."""
+        return self if reveal else attrs.evolve(self, name=mask_name(self.name))
 
 
 @attrs.frozen

@@ -40,7 +40,7 @@ class Actor:
 
 
 #: Who acts when the caller does not say (the CLI's default; a front-end passes its agent).
-SYSTEM = Actor("system", Role.AGENT)
+SYSTEM_ACTOR = Actor("system", Role.AGENT)
 
 
 @attrs.frozen

@@ -15,8 +15,8 @@ Rules every store keeps:
   `version`. `update_x(x)` writes `x` only if the stored version is still `x.version` (the one
   it was read with), stores it as `x.version + 1` and returns what it stored; otherwise it
   raises `StaleVersion` and writes nothing. `add_x` stores the version it is given (0 for a new
-  one; an import keeps the exported one). Posting a ledger entry changes its account, so
-  `add_entry` raises the account's version by one.
+  one; an import keeps the exported one). An account changes only by postings to its ledger:
+  `add_entry` raises the account's version by one, so its version counts its postings.
 - Listings come in a fixed order (stated per method), so that an export is the same from every
   store.
 """

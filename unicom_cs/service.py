@@ -8,6 +8,7 @@ always the caller's.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
@@ -25,6 +26,7 @@ from unicom_cs.account import (
     credits,
     settle,
 )
+from unicom_cs.audit import SYSTEM_ACTOR, Actor, Role, audit
 from unicom_cs.billing import Adjustment, Bill, Composition, bill_id, compose_month, issue
 from unicom_cs.catalog import (
     BUNDLED_SOURCE,
@@ -468,8 +470,38 @@ class RunResult:
     earlier: tuple[Bill, ...] = ()  # open earlier months, issued first (catch-up)
 
 
-def run_bills(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
-    """Issue `month`'s bill for every line, one line per transaction, streaming.
+@attrs.frozen
+class Shard:
+    """Part `index` of `count` (1-based) of a bill run shared by several workers.
+
+    Lines are shared out by account (a stable CRC-32 of the account id), so the lines of one
+    account, which post to one ledger, are billed by one worker and two workers never touch the
+    same account.
+    """
+
+    index: int
+    count: int
+
+    def __attrs_post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise InvalidValue("shard", f"{self.index}/{self.count}", "expected i/N, 1 ≤ i ≤ N")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"2/4"`` → the second of four."""
+        index, sep, count = text.strip().partition("/")
+        if not sep or not index.isdigit() or not count.isdigit():
+            raise InvalidValue("shard", text, "expected i/N, as in 1/4")
+        return cls(int(index), int(count))
+
+    def owns(self, account_id: str) -> bool:
+        return zlib.crc32(account_id.encode()) % self.count == self.index - 1
+
+
+def run_bills(
+    store: Store, month: Month, now: datetime, shard: Shard | None = None
+) -> Iterator[RunResult]:
+    """Issue `month`'s bill for every line (of the shard), one line per transaction, streaming.
 
     A line's open earlier months are issued first, oldest first, so bills are always issued in
     order and each carries the right data into the next. Each issued bill is posted to its
@@ -482,12 +514,16 @@ def run_bills(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
     now = as_instant(now)
     if now < month.end:
         raise Conflict("month", str(month), f"has not ended (now is {now.isoformat()})")
-    return _issue_all(store, month, now)
+    return _issue_all(store, month, now, shard)
 
 
-def _issue_all(store: Store, month: Month, now: datetime) -> Iterator[RunResult]:
+def _issue_all(
+    store: Store, month: Month, now: datetime, shard: Shard | None
+) -> Iterator[RunResult]:
     catalog = load_catalog(store)
     for sub in list(store.subscribers()):
+        if shard is not None and not shard.owns(sub.account_id):
+            continue
         if month < sub.first_billed_month:
             yield RunResult(sub.msisdn, None, "not active")
             continue
@@ -505,6 +541,7 @@ def _issue_line(
 ) -> RunResult:
     """Issue one line's open months up to `month`, in one transaction."""
     with store.transaction():
+        sub = store.get_subscriber(sub.msisdn) or sub  # as it is now, not when it was listed
         if store.get_bill(sub.msisdn, month) is not None:
             return RunResult(sub.msisdn, None, "already issued")
         pending = _compose_pending(store, sub, catalog, month, now, every=True)
@@ -531,12 +568,24 @@ def _issue_line(
 
 
 def adjust(
-    store: Store, msisdn: str, month: Month, amount: Money, reason: str, now: datetime
+    store: Store,
+    msisdn: str,
+    month: Month,
+    amount: Money,
+    reason: str,
+    now: datetime,
+    *,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> Adjustment:
     """Post a credit (negative) or debit to a line's month; it shows as a bill line.
 
+    An adjustment moves money by hand, so each is written to the audit trail with its actor;
+    one larger (either way) than the center's credit limit (`care.credit_limit`, 100 yuan by
+    default) needs the supervisor role.
+
     Raises:
         InvalidValue: a zero amount or no reason.
+        AccessDenied: above the limit, and the actor is not a supervisor.
         Conflict: the month's bill is issued (adjust the next month instead).
     """
     if amount.is_zero() or not reason.strip():
@@ -546,6 +595,11 @@ def adjust(
     if abs(amount.amount) > MAX_PAYMENT.amount:
         raise InvalidValue("adjustment", str(amount), f"at most {MAX_PAYMENT} yuan either way")
     with store.transaction():
+        from unicom_cs.care import credit_limit  # care builds on this module
+
+        limit = credit_limit(store)
+        if abs(amount.amount) > limit.amount:
+            actor.require(Role.SUPERVISOR, f"an adjustment above {limit} yuan")
         sub = get_line(store, msisdn)
         if store.get_bill(sub.msisdn, month) is not None:
             raise Conflict(
@@ -562,7 +616,14 @@ def adjust(
         )
         store.add_adjustment(adj)
         store.add_event(AdjustmentPosted(adj.id, adj.msisdn, adj.month, adj.amount, adj.reason))
+        store.add_audit(audit(actor, now, "adjustment", adj.msisdn, f"{adj.id} {adj.amount}"))
     return adj
+
+
+def record_reveal(store: Store, actor: Actor, subject: str, now: datetime) -> None:
+    """Note in the audit trail that `actor` was shown `subject`'s personal data unmasked."""
+    with store.transaction():
+        store.add_audit(audit(actor, now, "reveal", subject, "name and identity number"))
 
 
 # ---------------------------------------------------------------- accounts and money

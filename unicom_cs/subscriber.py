@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
+from unicom_cs.audit import mask_name, mask_number
 from unicom_cs.catalog import Catalog, FirstMonth, Plan
 from unicom_cs.errors import Conflict, InvalidValue
 from unicom_cs.number import LineKind, normalize
@@ -129,9 +130,13 @@ class Subscriber:
     def packs_for(self, month: Month) -> tuple[str, ...]:
         return tuple(p.pack_id for p in self.packs if p.covers(month))
 
-    def redacted(self) -> Subscriber:
-        """The line for display: the password hash replaced by whether one is set."""
-        return attrs.evolve(self, password="(set)" if self.password else "")
+    def redacted(self, *, reveal: bool = False) -> Subscriber:
+        """The line for display: the password hash replaced by whether one is set, and the
+        holder's name and identity number masked unless `reveal` (see `audit.mask_name`)."""
+        shown = attrs.evolve(self, password="(set)" if self.password else "")
+        if reveal:
+            return shown
+        return attrs.evolve(shown, name=mask_name(self.name), holder_id=mask_number(self.holder_id))
 
     # ------------------------------------------------------------ the timelines
 

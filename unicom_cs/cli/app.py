@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -19,12 +21,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from unicom_cs.audit import Actor
     from unicom_cs.money import Money
     from unicom_cs.period import Month
     from unicom_cs.ports import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 VERSION = "0.4.0"
+#: A command undone by the database for a concurrent change (`ConcurrentUpdate`: nothing was
+#: written) is run again, up to this many times in all, after a short random pause.
+ATTEMPTS = 8
 
 
 def default_store_path() -> str:
@@ -34,10 +40,17 @@ def default_store_path() -> str:
 class Env:
     """What every command shares: where the store is and what time it is."""
 
-    def __init__(self, store_location: str | None, now: str | None) -> None:
+    def __init__(
+        self,
+        store_location: str | None,
+        now: str | None,
+        agent: str = "cli",
+        role: str = "agent",
+    ) -> None:
         if store_location is not None and not store_location.strip():
             raise click.BadParameter("is empty", param_hint="'--store' / UCS_STORE")
         self.store_location = store_location or default_store_path()
+        self.agent, self.role = agent, role
         self._now: datetime | None = None
         if now:  # checked at once, whether or not the command reads the time
             from unicom_cs.errors import InvalidValue
@@ -56,19 +69,33 @@ class Env:
         # the one clock: only the CLI reads it, and only without --now
         return self._now or datetime.now(SHANGHAI)
 
-    def store(self, *, create: bool = False) -> Store:
-        """The store; only `ucs init` and `ucs demo` create (and initialise) one.
+    @property
+    def actor(self) -> Actor:
+        """Who is acting, as `--agent` and `--role` say (the front-end authenticated them)."""
+        from unicom_cs.audit import Actor, Role
+
+        return Actor(self.agent, Role(self.role))
+
+    @property
+    def shown_location(self) -> str:
+        """The location for messages: a PostgreSQL URL without its password."""
+        return display_location(self.store_location)
+
+    def store(self, *, create: bool = False, migrate: bool = False, empty: bool = False) -> Store:
+        """The store; only `ucs init`, `ucs demo` and `ucs store import` create one, and only
+        `ucs init` and `ucs store migrate` migrate one.
 
         Raises:
-            StoreError: no store at the location (and not `create`).
-            NotInitialised: a store without its catalog (and not `create`).
+            StoreError: no store at the location (and not `create`), or one of another schema
+                version (and not `migrate`).
+            NotInitialised: a store without its catalog (and neither `create` nor `empty`).
         """
         if self._store is None:
             from unicom_cs.errors import NotInitialised
             from unicom_cs.store import open_store
 
-            store = open_store(self.store_location, create=create)
-            if not create and not store.catalog_sources():
+            store = open_store(self.store_location, create=create, migrate=migrate)
+            if not create and not empty and not store.catalog_sources():
                 store.close()
                 raise NotInitialised()
             self._store = store
@@ -80,11 +107,42 @@ class Env:
             self._store = None
 
 
+def display_location(location: str) -> str:
+    """A store location fit to print: a password in a postgresql:// URL is starred out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(location)
+    if parts.scheme not in ("postgresql", "postgres") or parts.password is None:
+        return location
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 pass_env = click.make_pass_decorator(Env)
+
+
+class UcsCommand(click.Command):
+    """A command that runs again when the database undid it for a concurrent change."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from unicom_cs.errors import ConcurrentUpdate
+
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return super().invoke(ctx)
+            except ConcurrentUpdate:
+                if attempt == ATTEMPTS:
+                    raise
+                # the CLI may read clocks and sleep; the core never does
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+        return None
 
 
 class UcsGroup(click.Group):
     """A group that turns the library's errors into one-line messages."""
+
+    command_class = UcsCommand
+    group_class = type  # subgroups are UcsGroups, so their commands are UcsCommands too
 
     def invoke(self, ctx: click.Context) -> Any:
         from unicom_cs.errors import UnicomError
@@ -206,7 +264,8 @@ def _width(text: str) -> int:
     "store_location",
     envvar="UCS_STORE",
     metavar="PATH",
-    help="The store: a SQLite file (default: ucs.sqlite3 in the user's app dir), or UCS_STORE.",
+    help="The store: a SQLite file (default: ucs.sqlite3 in the user's app dir), a"
+    " postgresql:// URL, or UCS_STORE.",
 )
 @click.option(
     "--now",
@@ -214,13 +273,30 @@ def _width(text: str) -> int:
     metavar="ISO",
     help="The current time, ISO 8601 (naive = Beijing time), or UCS_NOW: repeatable runs.",
 )
+@click.option(
+    "--agent",
+    envvar="UCS_AGENT",
+    default="cli",
+    show_default=True,
+    help="Who is acting (recorded in the audit trail), or UCS_AGENT.",
+)
+@click.option(
+    "--role",
+    envvar="UCS_ROLE",
+    type=click.Choice(["agent", "supervisor"]),
+    default="agent",
+    show_default=True,
+    help="The actor's role, or UCS_ROLE: a supervisor may adjust above the credit limit.",
+)
 @click.pass_context
-def main(ctx: click.Context, store_location: str | None, now: str | None) -> None:
+def main(
+    ctx: click.Context, store_location: str | None, now: str | None, agent: str, role: str
+) -> None:
     """ucs: a China Unicom 10010-style customer-service center.
 
     Tariffs, usage rating, exact bills and accounts, on an embedded SQLite store.
     Start with `ucs demo`, or `ucs init` and `ucs subscriber add`.
     """
-    env = Env(store_location, now)
+    env = Env(store_location, now, agent, role)
     ctx.obj = env
     ctx.call_on_close(env.close)

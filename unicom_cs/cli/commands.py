@@ -40,11 +40,11 @@ def init(env: Env) -> None:
     """Create the store with the bundled catalog (safe to run again)."""
     from unicom_cs import service
 
-    created = service.init_store(env.store(create=True))
+    created = service.init_store(env.store(create=True, migrate=True))
     catalog = service.load_catalog(env.store())
     state = "created" if created else "already initialised"
     click.echo(
-        f"store {env.store_location}: {state}; {len(catalog.plans)} plans, "
+        f"store {env.shown_location}: {state}; {len(catalog.plans)} plans, "
         f"{len(catalog.packs)} data packs, {len(catalog.roaming)} roaming zones, "
         f"{len(catalog.services)} value-added services"
     )
@@ -96,7 +96,7 @@ def demo(env: Env, month: Month | None) -> None:
             imported += report.imported
     issued = sum(len(r.earlier) + 1 for r in service.run_bills(store, month, now) if r.bill)
     click.echo(
-        f"demo store {env.store_location}: {len(demo_lines(month))} lines, "
+        f"demo store {env.shown_location}: {len(demo_lines(month))} lines, "
         f"{imported} usage records imported, {issued} bills issued for {month}\n"
     )
     bill, _ = service.bill_for(store, demo_lines(month)[0].number, now, month, rated=False)
@@ -275,12 +275,32 @@ def subscriber_add(
     )
 
 
+def reveal_option(f: Any) -> Any:
+    return click.option(
+        "--reveal",
+        is_flag=True,
+        help="Show the holder's name and identity number unmasked (written to the audit trail).",
+    )(f)
+
+
+def _revealed(env: Env, reveal: bool, subject: str) -> bool:
+    if reveal:
+        from unicom_cs import service
+
+        service.record_reveal(env.store(), env.actor, subject, env.now)
+    return reveal
+
+
 @subscriber.command("show")
 @click.argument("number")
+@reveal_option
 @json_option
 @pass_env
-def subscriber_show(env: Env, number: str, as_json: bool) -> None:
-    """Show a line, its account and what the numbering plan says about it."""
+def subscriber_show(env: Env, number: str, reveal: bool, as_json: bool) -> None:
+    """Show a line, its account and what the numbering plan says about it.
+
+    The holder's name and identity number are masked unless --reveal is given.
+    """
     from unicom_cs import service
     from unicom_cs.errors import InvalidValue
     from unicom_cs.number import LineKind, mobile_info
@@ -288,7 +308,8 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
 
     store = env.store()
     sub = service.get_line(store, number)
-    account = service.get_account(store, sub.account_id)
+    shown = _revealed(env, reveal, sub.msisdn)
+    account = service.get_account(store, sub.account_id).redacted(reveal=shown)
     carrier = province = None
     if sub.kind is LineKind.MOBILE:
         try:
@@ -299,7 +320,7 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
     if as_json:
         emit_json(
             {
-                "line": sub.redacted(),
+                "line": sub.redacted(reveal=shown),
                 "status": sub.status.value,
                 "plan_now": sub.plan_on(Month.of(env.now)),
                 "pending_plan": (
@@ -330,8 +351,8 @@ def subscriber_show(env: Env, number: str, as_json: bool) -> None:
         ),
         ("activated", sub.activated),
         ("first month", sub.first_month.value),
-        ("name", sub.name or "-"),
-        ("holder id", sub.holder_id or "-"),
+        ("name", sub.redacted(reveal=shown).name or "-"),
+        ("holder id", sub.redacted(reveal=shown).holder_id or "-"),
         ("password", "set" if sub.password else "not set"),
         ("account", f"{account.id} ({account.mode.value})"),
     ]
@@ -365,15 +386,17 @@ def _line_row(s: Any, month: Month) -> list[object]:
 
 
 @subscriber.command("list")
+@reveal_option
 @json_option
 @pass_env
-def subscriber_list(env: Env, as_json: bool) -> None:
-    """List every line."""
+def subscriber_list(env: Env, reveal: bool, as_json: bool) -> None:
+    """List every line (holders' names masked unless --reveal)."""
     from unicom_cs.period import Month
 
-    subs = list(env.store().subscribers())
+    shown = _revealed(env, reveal, "every line")
+    subs = [s.redacted(reveal=shown) for s in env.store().subscribers()]
     if as_json:
-        emit_json([s.redacted() for s in subs])
+        emit_json(subs)
         return
     this = Month.of(env.now)
     table(
@@ -658,18 +681,33 @@ def bill_explain(env: Env, number: str, month: Month | None, as_json: bool) -> N
 
 @bill.command("run")
 @month_option("The month to bill.", required=True)
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Bill only part I of N (by account), so that N workers share one store.",
+)
 @json_option
 @pass_env
-def bill_run(env: Env, month: Month, as_json: bool) -> None:
-    """Issue the month's bills for every line (new → sent); lines already billed are skipped."""
+def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
+    """Issue the month's bills for every line (new → sent); lines already billed are skipped.
+
+    With --shard I/N, N workers (processes or machines on one PostgreSQL store) each run part
+    I of N; the parts are disjoint by account and no bill is ever issued twice.
+    """
     from unicom_cs import service
+    from unicom_cs.errors import InvalidValue
     from unicom_cs.money import total
 
+    try:
+        part = service.Shard.parse(shard) if shard is not None else None
+    except InvalidValue as e:
+        raise click.BadParameter(e.reason, param_hint="'--shard'") from None
+
     store = env.store()
-    count = sum(1 for _ in store.subscribers())
+    count = sum(1 for s in store.subscribers() if part is None or part.owns(s.account_id))
     issued: list[Bill] = []
     skipped = 0
-    results = service.run_bills(store, month, env.now)
+    results = service.run_bills(store, month, env.now, part)
     stderr = sys.stderr
     with click.progressbar(length=count, label=f"billing {month}", file=stderr) as bar:
         for r in results:
@@ -704,10 +742,13 @@ def bill_adjust(env: Env, number: str, amount: Money, month: Month, reason: str)
 
     Put the options first and a negative amount after `--`:
     ucs bill adjust 18612345678 --month 2026-11 --reason "dropped calls" -- -5.00
+
+    Every adjustment goes to the audit trail; one above the credit limit needs
+    `ucs --role supervisor`.
     """
     from unicom_cs import service
 
-    adj = service.adjust(env.store(), number, month, amount, reason, env.now)
+    adj = service.adjust(env.store(), number, month, amount, reason, env.now, actor=env.actor)
     click.echo(f"{adj.id}: {adj.amount} on {adj.msisdn} {adj.month} ({adj.reason})")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from unicom_cs.ports import Store
 
 
-def open_store(location: str, *, create: bool = True) -> Store:
+def open_store(location: str, *, create: bool = True, migrate: bool = False) -> Store:
     """Open the store at `location`; with `create` false, one that does not exist is an error.
 
     Raises:
@@ -21,7 +21,7 @@ def open_store(location: str, *, create: bool = True) -> Store:
         return MemoryStore()
     from unicom_cs.store.sqlite import SQLiteStore
 
-    return SQLiteStore(location, create=create)
+    return SQLiteStore(location, create=create, migrate=migrate)
 
 
 __all__ = ["Store", "open_store"]

@@ -107,6 +107,7 @@ CREATE INDEX message_state ON message(state);
 
 _V5: Final = """
 ALTER TABLE account ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+UPDATE account SET version = (SELECT count(*) FROM ledger WHERE ledger.account_id = account.id);
 ALTER TABLE line ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE service_order ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ticket ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
@@ -190,6 +191,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path, *, create: bool = True, migrate: bool = False) -> None:
         self.location = str(path)
+        self.applied: list[Migration] = []  # the migrations this opening applied
         if not create and not Path(path).expanduser().is_file():
             raise StoreError(self.location, "no store here: run `ucs init` (or `ucs demo`) first")
         try:
@@ -219,7 +221,7 @@ class SQLiteStore:
                     " and run `ucs store migrate`",
                 )
             else:
-                self.migrate()
+                self.applied = self.migrate()
         except sqlite3.Error as e:
             self._db.close()
             raise StoreError(self.location, str(e)) from e

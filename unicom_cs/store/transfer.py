@@ -1,0 +1,358 @@
+"""`ucs store export DIR` / `ucs store import DIR`: a complete, portable dump of a store.
+
+A dump is a directory of JSON-lines files, one per entity, each row a value as the
+`serialization` converter writes it (money as strings, instants ISO 8601 with their offset),
+plus `manifest.json` with the format, the schema version and the number of rows of each file.
+The manifest is written last, so a directory without one is an interrupted export.
+
+Rows come in the fixed orders of the `Store` port, so the dump of a store is the same whichever
+adapter holds it: export from SQLite, import into PostgreSQL, export again, and the two dumps
+are byte for byte the same (the tests check it). Versions of the aggregates are kept.
+
+An import goes into an empty store in one transaction: a bad row (named by file and line) or a
+short file rejects the whole dump and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+import attrs
+
+from unicom_cs.account import Account, LedgerEntry
+from unicom_cs.audit import AuditEntry
+from unicom_cs.billing import Adjustment, Bill
+from unicom_cs.complaints import Ticket
+from unicom_cs.contacts import ContactRecord
+from unicom_cs.errors import BatchRejected, Conflict, RowError, StoreError, UnicomError
+from unicom_cs.events import EVENT_TYPES, Event
+from unicom_cs.notify import Message
+from unicom_cs.orders import ServiceOrder
+from unicom_cs.ports import Store
+from unicom_cs.serialization import structure, unstructure
+from unicom_cs.subscriber import Subscriber
+from unicom_cs.usage import UsageRecord
+from unicom_cs.visits import Task
+
+FORMAT: Final = "unicom_cs-store"
+FORMAT_VERSION: Final = 1
+MANIFEST: Final = "manifest.json"
+_BATCH: Final = 5000
+_MAX_ERRORS: Final = 20
+
+
+@attrs.frozen
+class Entity:
+    """One file of a dump: its name, how to read every row from a store and how to add one."""
+
+    file: str
+    rows: Callable[[Store], Iterable[Any]]  # plain JSON-ready rows
+    load: Callable[[Any], Any]  # a row → the value to add
+    add: Callable[[Store, list[Any]], None]  # add a batch of values
+
+
+def _each(add: Callable[[Any], object]) -> Callable[[Store, list[Any]], None]:
+    def add_all(_: Store, values: list[Any]) -> None:
+        for v in values:
+            add(v)
+
+    return add_all
+
+
+def _values(rows: Callable[[Store], Iterable[Any]]) -> Callable[[Store], Iterator[Any]]:
+    return lambda store: (unstructure(v) for v in rows(store))
+
+
+def _events(store: Store) -> Iterator[dict[str, Any]]:
+    for seq, event in store.events():
+        yield {"seq": seq, "type": type(event).__name__, "event": unstructure(event)}
+
+
+def _event(row: Any) -> Event:
+    return structure(row["event"], EVENT_TYPES[row["type"]])
+
+
+def _entities(versions: dict[str, int]) -> tuple[Entity, ...]:
+    """In the order an import adds them (what is referred to before what refers to it).
+
+    An account's version counts the postings to its ledger (the store raises it with each), so
+    an account goes in at version 0, its exported version noted in `versions`, and the imported
+    ledger brings it level (checked at the end).
+    """
+
+    def add_accounts(store: Store, accounts: list[Account]) -> None:
+        for account in accounts:
+            store.add_account(attrs.evolve(account, version=0))
+            versions[account.id] = account.version
+
+    def typed(cls: type[Any]) -> Callable[[Any], Any]:
+        return lambda row: structure(row, cls)
+
+    return (
+        Entity(
+            "catalog.jsonl",
+            lambda s: ({"name": n, "text": t} for n, t in s.catalog_sources()),
+            lambda row: (str(row["name"]), str(row["text"])),
+            lambda s, vs: _each(lambda source: s.add_catalog_source(*source))(s, vs),
+        ),
+        Entity(
+            "settings.jsonl",
+            lambda s: ({"key": k, "value": v} for k, v in s.settings().items()),
+            lambda row: (str(row["key"]), str(row["value"])),
+            lambda s, vs: _each(lambda setting: s.set_setting(*setting))(s, vs),
+        ),
+        Entity("accounts.jsonl", _values(lambda s: s.accounts()), typed(Account), add_accounts),
+        Entity(
+            "lines.jsonl",
+            _values(lambda s: s.subscribers()),
+            typed(Subscriber),
+            lambda s, vs: _each(s.add_subscriber)(s, vs),
+        ),
+        Entity(
+            "usage.jsonl",
+            _values(lambda s: s.all_usage()),
+            typed(UsageRecord),
+            lambda s, vs: s.add_usage(vs),
+        ),
+        Entity(
+            "bills.jsonl",
+            _values(lambda s: s.all_bills()),
+            typed(Bill),
+            lambda s, vs: _each(s.add_bill)(s, vs),
+        ),
+        Entity(
+            "adjustments.jsonl",
+            _values(lambda s: s.all_adjustments()),
+            typed(Adjustment),
+            lambda s, vs: _each(s.add_adjustment)(s, vs),
+        ),
+        Entity(
+            "ledger.jsonl",
+            _values(lambda s: s.all_entries()),
+            typed(LedgerEntry),
+            lambda s, vs: _each(s.add_entry)(s, vs),
+        ),
+        Entity(
+            "orders.jsonl",
+            _values(lambda s: s.orders()),
+            typed(ServiceOrder),
+            lambda s, vs: _each(s.add_order)(s, vs),
+        ),
+        Entity(
+            "tickets.jsonl",
+            _values(lambda s: s.tickets()),
+            typed(Ticket),
+            lambda s, vs: _each(s.add_ticket)(s, vs),
+        ),
+        Entity(
+            "tasks.jsonl",
+            _values(lambda s: s.tasks()),
+            typed(Task),
+            lambda s, vs: _each(s.add_task)(s, vs),
+        ),
+        Entity(
+            "contacts.jsonl",
+            _values(lambda s: s.all_contacts()),
+            typed(ContactRecord),
+            lambda s, vs: s.add_contacts(vs),
+        ),
+        Entity(
+            "messages.jsonl",
+            _values(lambda s: s.messages()),
+            typed(Message),
+            lambda s, vs: _each(s.add_message)(s, vs),
+        ),
+        Entity("events.jsonl", _events, _numbered_event, _add_events),
+        Entity(
+            "audit.jsonl",
+            _values(lambda s: s.audit_trail()),
+            typed(AuditEntry),
+            lambda s, vs: _each(s.add_audit)(s, vs),
+        ),
+    )
+
+
+def _numbered_event(row: Any) -> tuple[int, Event]:
+    return int(row["seq"]), _event(row)
+
+
+def _add_events(store: Store, events: list[tuple[int, Event]]) -> None:
+    for seq, event in events:
+        store.add_event(event)
+        got = store.events(seq - 1, 1)
+        if not got or got[0][0] != seq:
+            raise Conflict("event", str(seq), "events must be numbered 1, 2, 3… without gaps")
+
+
+# ------------------------------------------------------------------------------- export
+
+
+@attrs.frozen
+class Manifest:
+    schema_version: int
+    counts: dict[str, int]
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+
+
+def export_store(store: Store, directory: Path, schema_version: int) -> Manifest:
+    """Write the whole store to `directory` (new, or empty), read in one transaction.
+
+    Raises:
+        StoreError: the directory holds files already, or cannot be written.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if any(directory.iterdir()):
+            raise StoreError(str(directory), "is not empty: export into a new directory")
+        counts: dict[str, int] = {}
+        with store.transaction():
+            for entity in _entities({}):
+                with (directory / entity.file).open("w", encoding="utf-8", newline="\n") as out:
+                    counts[entity.file] = _write_rows(out, entity.rows(store))
+        manifest = Manifest(schema_version, counts)
+        (directory / MANIFEST).write_text(
+            json.dumps(unstructure(manifest), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as e:
+        raise StoreError(str(directory), str(e)) from e
+    return manifest
+
+
+def _write_rows(out: IO[str], rows: Iterable[Any]) -> int:
+    n = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+        n += 1
+    return n
+
+
+# ------------------------------------------------------------------------------- import
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest of a dump.
+
+    Raises:
+        StoreError: no manifest (an interrupted export or not a dump), or another format.
+    """
+    path = directory / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(str(directory), f"no {MANIFEST}: not a complete export") from None
+    except (OSError, ValueError) as e:
+        raise StoreError(str(path), f"unreadable manifest: {e}") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise StoreError(str(path), f"not a {FORMAT} export")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise StoreError(
+            str(path), f"format version {data.get('format_version')}, expected {FORMAT_VERSION}"
+        )
+    try:
+        return structure(data, Manifest)
+    except Exception as e:  # cattrs reports a malformed manifest in its own exception types
+        raise StoreError(str(path), f"malformed manifest: {e}") from e
+
+
+def import_store(
+    store: Store, directory: Path, schema_version: int, target: str = "target"
+) -> Manifest:
+    """Load a dump into an empty store, all of it in one transaction.
+
+    Raises:
+        StoreError: no complete dump, a dump of a newer schema, or a store that is not empty.
+        BatchRejected: bad rows (each named file:line); nothing was imported.
+    """
+    manifest = read_manifest(directory)
+    if manifest.schema_version > schema_version:
+        raise StoreError(
+            str(directory),
+            f"exported at schema version {manifest.schema_version}, newer than this ucs"
+            f" ({schema_version}): upgrade unicom_cs",
+        )
+    errors: list[RowError] = []
+    versions: dict[str, int] = {}
+    with store.transaction():
+        if store.catalog_sources() or next(iter(store.accounts()), None) is not None:
+            raise StoreError(target, "is not empty: import into a new store")
+        for entity in _entities(versions):
+            _import_file(store, directory, entity, manifest.counts.get(entity.file), errors)
+        _check_versions(store, versions, errors)
+        if errors:
+            raise BatchRejected(str(directory), tuple(errors))
+    return manifest
+
+
+def _import_file(
+    store: Store, directory: Path, entity: Entity, expected: int | None, errors: list[RowError]
+) -> None:
+    path = directory / entity.file
+    if expected is None:
+        errors.append(RowError(entity.file, "not listed in the manifest"))
+        return
+    n = 0
+    batch: list[Any] = []
+    try:
+        with path.open(encoding="utf-8", newline="\n") as rows:
+            for n, text in enumerate(rows, 1):
+                where = f"{entity.file}:{n}"
+                try:
+                    value = entity.load(json.loads(text))
+                except Exception as e:  # JSON and cattrs errors: a bad row, named
+                    _note(errors, RowError(where, _reason(e), text.rstrip("\n")[:200]))
+                    continue
+                if errors:
+                    continue  # still reading, to report every bad row; nothing more is added
+                batch.append(value)
+                if len(batch) >= _BATCH:
+                    _add(store, entity, batch, where, errors)
+                    batch = []
+    except FileNotFoundError:
+        errors.append(RowError(entity.file, "missing"))
+        return
+    except (OSError, UnicodeDecodeError) as e:
+        errors.append(RowError(entity.file, f"unreadable: {e}"))
+        return
+    if batch and not errors:
+        _add(store, entity, batch, f"{entity.file}:{n}", errors)
+    if n != expected:
+        errors.append(RowError(entity.file, f"{n} rows, the manifest says {expected}"))
+
+
+def _add(
+    store: Store, entity: Entity, batch: list[Any], where: str, errors: list[RowError]
+) -> None:
+    try:
+        entity.add(store, batch)
+    except UnicomError as e:
+        _note(errors, RowError(where, str(e)))
+
+
+def _check_versions(store: Store, versions: dict[str, int], errors: list[RowError]) -> None:
+    for account_id, version in versions.items():
+        account = store.get_account(account_id)
+        if account is not None and account.version != version:
+            errors.append(
+                RowError(
+                    f"accounts.jsonl ({account_id})",
+                    f"version {version}, but its ledger has {account.version} postings",
+                )
+            )
+
+
+def _note(errors: list[RowError], error: RowError) -> None:
+    if len(errors) < _MAX_ERRORS:
+        errors.append(error)
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, json.JSONDecodeError):
+        return f"not JSON: {e.msg} at column {e.colno}"
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return f"not a valid row: {text}"
