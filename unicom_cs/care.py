@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 from unicom_cs import complaints as c
 from unicom_cs.account import EntryKind, LedgerEntry
 from unicom_cs.complaints import Category, ContactChannel, DisputedLine, Priority, Ticket
-from unicom_cs.errors import Conflict, InvalidValue, NotFound
+from unicom_cs.errors import Conflict, InvalidValue, NotFound, StaleVersion
 from unicom_cs.events import PaymentReceived, TicketChanged
 from unicom_cs.money import Money, total
 from unicom_cs.period import Month, as_instant
@@ -96,10 +96,25 @@ def _publish(store: Store, t: Ticket) -> None:
     )
 
 
-def get_ticket(store: Store, ticket_id: str) -> Ticket:
+def get_ticket(store: Store, ticket_id: str, expected_version: int | None = None) -> Ticket:
+    """A ticket; with `expected_version`, only if it is still at the version the agent saw.
+
+    Raises:
+        NotFound: unknown ticket.
+        StaleVersion: someone else changed it since (optimistic concurrency: a front-end
+            passes the version it showed, so one of two agents working the same ticket wins
+            and the other is told, instead of one silently undoing the other).
+    """
     ticket = store.get_ticket(ticket_id.strip().upper())
     if ticket is None:
         raise NotFound("ticket", ticket_id)
+    if expected_version is not None and ticket.version != expected_version:
+        raise StaleVersion(
+            "ticket",
+            ticket.id,
+            f"you saw version {expected_version}, it is now at version {ticket.version}"
+            " (see `ucs complaint show`): read it again",
+        )
     return ticket
 
 
@@ -178,52 +193,123 @@ def file_complaint(
     return ticket
 
 
-def _change(store: Store, ticket_id: str, change: Callable[[Ticket], Ticket]) -> Ticket:
+def _change(
+    store: Store,
+    ticket_id: str,
+    change: Callable[[Ticket], Ticket],
+    expected_version: int | None = None,
+) -> Ticket:
     with store.transaction():
-        before = get_ticket(store, ticket_id)
+        before = get_ticket(store, ticket_id, expected_version)
         after = store.update_ticket(change(before))
         if after.steps != before.steps:
             _publish(store, after)
     return after
 
 
-def assign(store: Store, ticket_id: str, to: str, by: str, now: datetime) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.assign(t, to, by, now))
+def assign(
+    store: Store,
+    ticket_id: str,
+    to: str,
+    by: str,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.assign(t, to, by, now), expected_version)
 
 
-def transfer(store: Store, ticket_id: str, to: str, by: str, now: datetime, reason: str) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.transfer(t, to, by, now, reason))
+def transfer(
+    store: Store,
+    ticket_id: str,
+    to: str,
+    by: str,
+    now: datetime,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.transfer(t, to, by, now, reason), expected_version)
 
 
 def note(
-    store: Store, ticket_id: str, by: str, text: str, now: datetime, *, to_customer: bool
+    store: Store,
+    ticket_id: str,
+    by: str,
+    text: str,
+    now: datetime,
+    *,
+    to_customer: bool,
+    expected_version: int | None = None,
 ) -> Ticket:
     return _change(
-        store, ticket_id, lambda t: c.add_note(t, by, text, now, to_customer=to_customer)
+        store,
+        ticket_id,
+        lambda t: c.add_note(t, by, text, now, to_customer=to_customer),
+        expected_version,
     )
 
 
-def pend(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.pend(t, by, now, reason))
+def pend(
+    store: Store,
+    ticket_id: str,
+    by: str,
+    now: datetime,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.pend(t, by, now, reason), expected_version)
 
 
-def resume(store: Store, ticket_id: str, by: str, now: datetime) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.resume(t, by, now))
+def resume(
+    store: Store,
+    ticket_id: str,
+    by: str,
+    now: datetime,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.resume(t, by, now), expected_version)
 
 
-def reject(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.reject(t, by, now, reason))
+def reject(
+    store: Store,
+    ticket_id: str,
+    by: str,
+    now: datetime,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.reject(t, by, now, reason), expected_version)
 
 
-def cancel(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
-    return _change(store, ticket_id, lambda t: c.cancel(t, by, now, reason))
+def cancel(
+    store: Store,
+    ticket_id: str,
+    by: str,
+    now: datetime,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change(store, ticket_id, lambda t: c.cancel(t, by, now, reason), expected_version)
 
 
-def reopen(store: Store, ticket_id: str, by: str, now: datetime, reason: str) -> Ticket:
+def reopen(
+    store: Store,
+    ticket_id: str,
+    by: str,
+    now: datetime,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
     """Work a resolved or closed ticket again; its open return visit is called off (the next
     resolution makes a new one)."""
     with store.transaction():
-        ticket = _change(store, ticket_id, lambda t: c.reopen(t, by, now, reason))
+        ticket = _change(store, ticket_id, lambda t: c.reopen(t, by, now, reason), expected_version)
         for task in store.tasks(ticket.id):
             if task.done_at is None:
                 store.update_task(
@@ -248,6 +334,7 @@ def resolve(
     *,
     credit: Money | None = None,
     approved_by: str = "",
+    expected_version: int | None = None,
 ) -> Resolution:
     """Resolve a ticket; a return visit becomes due `visits.FOLLOW_UP_AFTER` later. A billing
     dispute's credit is a credit to the account's ledger (like a payment, it pays the
@@ -257,7 +344,7 @@ def resolve(
     """
     now = as_instant(now)
     with store.transaction():
-        ticket = get_ticket(store, ticket_id)
+        ticket = get_ticket(store, ticket_id, expected_version)
         done = c.resolve(
             ticket,
             by,

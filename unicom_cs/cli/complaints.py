@@ -86,6 +86,7 @@ def _print_ticket(tc: TicketClocks) -> None:
         ("channel", t.channel.value),
         ("number", t.msisdn or "-"),
         ("state", t.state.value),
+        ("version", str(t.version)),
         ("owner", t.owner),
         ("assignee", t.assignee),
         ("filed", t.created_at.isoformat(timespec="minutes")),
@@ -266,16 +267,28 @@ def complaint_list(
     )
 
 
+def if_version_option(f: Any) -> Any:
+    return click.option(
+        "--if-version",
+        type=click.IntRange(min=0),
+        help="Change it only if it is still at this version (the one you were shown); "
+        "otherwise nothing changes and the command fails.",
+    )(f)
+
+
 def _simple(name: str, help_text: str, needs_reason: bool) -> None:
-    def run(env: Env, /, ticket_id: str, by: str, reason: str, as_json: bool) -> None:
+    def run(
+        env: Env, /, ticket_id: str, by: str, reason: str, if_version: int | None, as_json: bool
+    ) -> None:
         from unicom_cs import care
 
         fn = getattr(care, name)
         args = (env.store(), ticket_id, by, env.now) + ((reason,) if needs_reason else ())
-        _done(fn(*args), as_json, reason)
+        _done(fn(*args, expected_version=if_version), as_json, reason)
 
     cmd: Any = click.argument("ticket_id")(run)  # decorators applied by hand, in a loop's stead
     cmd = by_option(cmd)
+    cmd = if_version_option(cmd)
     if needs_reason:
         cmd = click.option("--reason", required=True, help="Why.")(cmd)
     else:
@@ -296,13 +309,17 @@ _simple("cancel", "The customer withdrew the complaint.", True)
 @click.argument("ticket_id")
 @click.argument("agent")
 @by_option
+@if_version_option
 @json_option
 @pass_env
-def complaint_assign(env: Env, ticket_id: str, agent: str, by: str, as_json: bool) -> None:
+def complaint_assign(
+    env: Env, ticket_id: str, agent: str, by: str, if_version: int | None, as_json: bool
+) -> None:
     """Give the ticket to AGENT to work on (the owner stays the owner)."""
     from unicom_cs import care
 
-    _done(care.assign(env.store(), ticket_id, agent, by, env.now), as_json)
+    ticket = care.assign(env.store(), ticket_id, agent, by, env.now, expected_version=if_version)
+    _done(ticket, as_json)
 
 
 @complaint.command("transfer")
@@ -310,15 +327,25 @@ def complaint_assign(env: Env, ticket_id: str, agent: str, by: str, as_json: boo
 @click.argument("agent")
 @click.option("--reason", required=True)
 @by_option
+@if_version_option
 @json_option
 @pass_env
 def complaint_transfer(
-    env: Env, ticket_id: str, agent: str, reason: str, by: str, as_json: bool
+    env: Env,
+    ticket_id: str,
+    agent: str,
+    reason: str,
+    by: str,
+    if_version: int | None,
+    as_json: bool,
 ) -> None:
     """Hand the ticket on to AGENT or a team (转派); the owner follows up."""
     from unicom_cs import care
 
-    _done(care.transfer(env.store(), ticket_id, agent, by, env.now, reason), as_json, reason)
+    ticket = care.transfer(
+        env.store(), ticket_id, agent, by, env.now, reason, expected_version=if_version
+    )
+    _done(ticket, as_json, reason)
 
 
 @complaint.command("note")
@@ -326,15 +353,30 @@ def complaint_transfer(
 @click.argument("text")
 @click.option("--to-customer", is_flag=True, help="An update given to the customer.")
 @by_option
+@if_version_option
 @json_option
 @pass_env
 def complaint_note(
-    env: Env, ticket_id: str, text: str, to_customer: bool, by: str, as_json: bool
+    env: Env,
+    ticket_id: str,
+    text: str,
+    to_customer: bool,
+    by: str,
+    if_version: int | None,
+    as_json: bool,
 ) -> None:
     """Add a note; --to-customer: an update the customer was given (the clocks count it)."""
     from unicom_cs import care
 
-    ticket = care.note(env.store(), ticket_id, by, text, env.now, to_customer=to_customer)
+    ticket = care.note(
+        env.store(),
+        ticket_id,
+        by,
+        text,
+        env.now,
+        to_customer=to_customer,
+        expected_version=if_version,
+    )
     _done(ticket, as_json, "update to the customer" if to_customer else "note")
 
 
@@ -346,6 +388,7 @@ def complaint_note(
     "--approved-by", default="", help="The supervisor approving a credit above the limit."
 )
 @by_option
+@if_version_option
 @json_option
 @pass_env
 def complaint_resolve(
@@ -355,13 +398,21 @@ def complaint_resolve(
     credit: Money | None,
     approved_by: str,
     by: str,
+    if_version: int | None,
     as_json: bool,
 ) -> None:
     """Resolve the ticket; a return visit becomes due (see `ucs visit list`)."""
     from unicom_cs import care
 
     done = care.resolve(
-        env.store(), ticket_id, by, env.now, resolution, credit=credit, approved_by=approved_by
+        env.store(),
+        ticket_id,
+        by,
+        env.now,
+        resolution,
+        credit=credit,
+        approved_by=approved_by,
+        expected_version=if_version,
     )
     if as_json:
         emit_json({"ticket": done.ticket, "visit": done.visit, "adjustment": done.adjustment_id})
