@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from unicom_cs.ports import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-VERSION = "0.4.0"
+VERSION = "0.5.0"
 #: A command undone by the database for a concurrent change (`ConcurrentUpdate`: nothing was
 #: written) is run again, up to this many times in all, after a short random pause.
 ATTEMPTS = 8

@@ -99,8 +99,8 @@ def store_check(env: Env, as_json: bool) -> None:
         emit_json(report)
     else:
         click.echo(
-            f"store {env.shown_location}: {report.bills} bill(s), {report.entries} ledger"
-            f" entr(y/ies), {report.usage} usage record(s) checked;"
+            f"store {env.shown_location}: checked {report.bills} bill(s),"
+            f" {report.entries} ledger posting(s), {report.usage} usage record(s);"
             f" {len(report.problems)} problem(s)"
         )
         for problem in report.problems:
