@@ -293,9 +293,16 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
+#: The largest count a catalog may give (units, MB, minutes, messages): far above any tariff,
+#: and small enough that a count times a rate stays exact in the money context.
+MAX_COUNT: Final = 10**12
+
+
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidValue("count", value, "expected a whole number ≥ 0")
+    if value > MAX_COUNT:
+        raise InvalidValue("count", str(value)[:30], f"larger than {MAX_COUNT}")
     return value
 
 
@@ -574,6 +581,10 @@ def parse_catalog(text: str, source: str = "<catalog>", base: Catalog | None = N
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise CatalogError(source, (RowError("toml", str(e)),)) from None
+    except ValueError as e:  # an integer of more than 4,300 digits
+        raise CatalogError(source, (RowError("toml", f"unreadable: {e}"[:200]),)) from None
+    except RecursionError:  # arrays nested a thousand deep
+        raise CatalogError(source, (RowError("toml", "nested too deeply"),)) from None
     r = _Reader()
     r.unknown_keys(
         doc,

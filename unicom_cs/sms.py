@@ -139,7 +139,7 @@ def canonical(command: SmsCommand) -> str:
 
 def _month_key(digits: str) -> Month | None:
     year, month = int(digits[:4]), int(digits[4:])
-    if not 1 <= month <= 12 or year < 2000:
+    if not 1 <= month <= 12 or not 2000 <= year <= 9000:
         return None
     return Month(year, month)
 

@@ -91,7 +91,7 @@ def check_location(text: str) -> str:
 
 
 def _count(text: str, name: str, required: bool, limit: int) -> int:
-    if text.isdecimal() and text.isascii():  # the common case: plain digits
+    if text.isdecimal() and text.isascii() and len(text) < 19:  # the common case: plain digits
         value = int(text)
     else:
         text = text.strip()
@@ -99,11 +99,14 @@ def _count(text: str, name: str, required: bool, limit: int) -> int:
             if required:
                 raise InvalidValue(name, text, "missing")
             return 0
-        if not text.isascii() or not text.lstrip("-").isdigit():
+        digits = text.removeprefix("-")
+        if not text.isascii() or not digits.isdigit():
             raise InvalidValue(name, text, "expected a whole number")
-        value = int(text)
-        if value < 0:
+        if text.startswith("-"):
             raise InvalidValue(name, text, "must not be negative")
+        if len(digits.lstrip("0")) > len(str(limit)):  # before int(): no 4,300-digit parse
+            raise InvalidValue(name, text[:30], f"larger than {limit}")
+        value = int(digits)
     if value > limit:
         raise InvalidValue(name, text, f"larger than {limit}")
     return value
@@ -114,6 +117,8 @@ def _start(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidValue("start", text, "expected ISO 8601 such as 2026-10-05T08:30:00") from None
+    if not 1970 <= value.year <= 9000:  # as `period.parse_instant`: every month can bill it
+        raise InvalidValue("start", text, "outside the years 1970 to 9000")
     return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 
@@ -255,7 +260,8 @@ def read_csv(
         errors.append(RowError(f"{source}:{header_no}", "missing column(s): " + ", ".join(missing)))
         return (), tuple(errors), 0, (), 0
     index = [header.index(c) for c in columns]
-    in_order = index == list(range(len(columns)))
+    # the usual file: exactly the standard columns, in order (extra columns are ignored)
+    in_order = index == list(range(len(columns))) and len(header) == len(columns)
     width = len(header)
     seen: dict[str, tuple[int, K]] = {}
     rows = duplicates = 0
