@@ -20,6 +20,7 @@ from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.ports import Store
 from unicom_cs.rating import LineCode
 from unicom_cs.store.memory import MemoryStore
+from unicom_cs.store.postgres import PostgresStore
 from unicom_cs.store.sqlite import SQLiteStore
 from unicom_cs.usage import COLUMNS, UsageRecord, format_cdrs, parse_cdrs
 
@@ -71,6 +72,12 @@ def raw_state(store: Store) -> object:
     """Everything the store holds, read below the port: the tables or the database dump."""
     if isinstance(store, MemoryStore):
         return copy.deepcopy(store._t)
+    if isinstance(store, PostgresStore):
+        db = store._conn
+        tables = db.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        ).fetchall()
+        return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for (t,) in tables}
     assert isinstance(store, SQLiteStore)
     return list(store._db.iterdump())
 

@@ -23,6 +23,7 @@ import attrs
 from unicom_cs.audit import mask_name
 from unicom_cs.errors import InvalidValue, InvariantBroken
 from unicom_cs.money import Money, total
+from unicom_cs.period import in_cst
 
 
 class PaymentMode(enum.StrEnum):
@@ -55,7 +56,7 @@ class LedgerEntry:
 
     id: str
     account_id: str
-    at: datetime
+    at: datetime = attrs.field(converter=in_cst)  # read at +08:00, so every store orders alike
     kind: EntryKind
     amount: Money
     ref: str = ""  # the bill id for BILL entries; a channel or receipt for payments

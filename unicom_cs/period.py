@@ -35,6 +35,12 @@ def as_instant(value: datetime) -> datetime:
     return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 
+def in_cst(value: datetime) -> datetime:
+    """The instant at China Standard Time's fixed +08:00 (a naive time is Beijing time): one
+    spelling per instant, so that times written as text sort as they happened."""
+    return as_instant(value).astimezone(CST)
+
+
 def parse_instant(text: str) -> datetime:
     """Parse ISO 8601 (``2026-10-05T08:30:00``, with or without an offset).
 

@@ -9,8 +9,10 @@ always the caller's.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
+from functools import partial
+from typing import Final, TypeVar
 
 import attrs
 
@@ -42,6 +44,7 @@ from unicom_cs.errors import (
     AccessDenied,
     BatchRejected,
     CatalogError,
+    ConcurrentUpdate,
     Conflict,
     InvalidValue,
     NotFound,
@@ -83,6 +86,8 @@ from unicom_cs.ports import Store
 from unicom_cs.rating import RatedRecord
 from unicom_cs.subscriber import Subscriber, new_subscriber
 from unicom_cs.usage import ParsedCdrs, UsageRecord, format_row
+
+R = TypeVar("R")
 
 BUNDLED = BUNDLED_SOURCE
 
@@ -498,10 +503,44 @@ class Shard:
         return zlib.crc32(account_id.encode()) % self.count == self.index - 1
 
 
+#: How many times in all a unit of work the database undid for a concurrent change
+#: (`ConcurrentUpdate`: nothing of it was written) is tried before the error is raised.
+ATTEMPTS: Final = 8
+
+
+def run_again(
+    work: Callable[[], R], pause: Callable[[int], None] | None = None, attempts: int = ATTEMPTS
+) -> R:
+    """`work()`, tried again while the database undoes it for a concurrent change.
+
+    `work` must be a whole unit of work (its own top-level transaction), so that an undone
+    attempt left nothing behind. `pause(n)` is called after the nth undone attempt: the caller
+    owns time, so a front-end passes a short random sleep; without one, the next attempt
+    follows at once.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except ConcurrentUpdate:
+            if attempt == attempts:
+                raise
+            if pause is not None:
+                pause(attempt)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 def run_bills(
-    store: Store, month: Month, now: datetime, shard: Shard | None = None
+    store: Store,
+    month: Month,
+    now: datetime,
+    shard: Shard | None = None,
+    pause: Callable[[int], None] | None = None,
 ) -> Iterator[RunResult]:
     """Issue `month`'s bill for every line (of the shard), one line per transaction, streaming.
+
+    A line's transaction that the database undoes for a concurrent change (another worker, an
+    agent's payment) is tried again (`run_again`, with `pause`), so the run counts every bill it
+    issued, once.
 
     A line's open earlier months are issued first, oldest first, so bills are always issued in
     order and each carries the right data into the next. Each issued bill is posted to its
@@ -514,11 +553,15 @@ def run_bills(
     now = as_instant(now)
     if now < month.end:
         raise Conflict("month", str(month), f"has not ended (now is {now.isoformat()})")
-    return _issue_all(store, month, now, shard)
+    return _issue_all(store, month, now, shard, pause)
 
 
 def _issue_all(
-    store: Store, month: Month, now: datetime, shard: Shard | None
+    store: Store,
+    month: Month,
+    now: datetime,
+    shard: Shard | None,
+    pause: Callable[[int], None] | None,
 ) -> Iterator[RunResult]:
     catalog = load_catalog(store)
     for sub in list(store.subscribers()):
@@ -533,7 +576,7 @@ def _issue_all(
             continue
         # Yield only once the line's transaction is over: a caller that does other work (or
         # stops) between results must not find itself inside, or rolling back, this one.
-        yield _issue_line(store, sub, month, catalog, now)
+        yield run_again(partial(_issue_line, store, sub, month, catalog, now), pause)
 
 
 def _issue_line(

@@ -121,8 +121,15 @@ def display_location(location: str) -> str:
 pass_env = click.make_pass_decorator(Env)
 
 
+def pause(attempt: int) -> None:
+    """Wait a little, at random, before trying a unit of work the database undid again."""
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not secrecy
+
+
 class UcsCommand(click.Command):
-    """A command that runs again when the database undid it for a concurrent change."""
+    """A command that runs again when the database undid it for a concurrent change (nothing
+    of it was written). A command of many units of work (`bill run`) retries each one itself,
+    so this only sees the single units of work."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from unicom_cs.errors import ConcurrentUpdate
@@ -133,8 +140,7 @@ class UcsCommand(click.Command):
             except ConcurrentUpdate:
                 if attempt == ATTEMPTS:
                     raise
-                # the CLI may read clocks and sleep; the core never does
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                pause(attempt)  # the CLI may read clocks and sleep; the core never does
         return None
 
 

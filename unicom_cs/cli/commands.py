@@ -20,6 +20,7 @@ from unicom_cs.cli.app import (
     main,
     month_option,
     pass_env,
+    pause,
     table,
 )
 
@@ -707,7 +708,7 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
     count = sum(1 for s in store.subscribers() if part is None or part.owns(s.account_id))
     issued: list[Bill] = []
     skipped = 0
-    results = service.run_bills(store, month, env.now, part)
+    results = service.run_bills(store, month, env.now, part, pause)
     stderr = sys.stderr
     with click.progressbar(length=count, label=f"billing {month}", file=stderr) as bar:
         for r in results:

@@ -153,9 +153,10 @@ class MemoryStore:
         return {i: self._t.usage[i] for i in ids if i in self._t.usage}
 
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
-        for r in records:
-            self._insert(self._t.usage, r.id, r, "usage record")
-            self._index(self._t.usage_by_line, r.msisdn, r.id, r)
+        with self.transaction():  # a batch is all or nothing, inside a transaction or not
+            for r in records:
+                self._insert(self._t.usage, r.id, r, "usage record")
+                self._index(self._t.usage_by_line, r.msisdn, r.id, r)
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
         mine = self._t.usage_by_line.get(msisdn, {})
@@ -169,6 +170,8 @@ class MemoryStore:
         return self._t.bills.get(bill_id(msisdn, month))
 
     def add_bill(self, bill: Bill) -> None:
+        if bill.msisdn not in self._t.subscribers:
+            raise NotFound("number", bill.msisdn)
         self._insert(self._t.bills, bill.id, bill, "bill")
         self._index(self._t.bills_by_line, bill.msisdn, bill.id, bill)
         self._index(self._t.bills_by_account, bill.account_id, bill.id, bill)
@@ -190,6 +193,8 @@ class MemoryStore:
         return list(self._t.adjustments_by_bill.get(bill_id(msisdn, month), {}).values())
 
     def add_adjustment(self, adjustment: Adjustment) -> None:
+        if adjustment.msisdn not in self._t.subscribers:
+            raise NotFound("number", adjustment.msisdn)
         self._insert(self._t.adjustments, adjustment.id, adjustment, "adjustment")
         key = bill_id(adjustment.msisdn, adjustment.month)
         self._index(self._t.adjustments_by_bill, key, adjustment.id, adjustment)
@@ -316,8 +321,9 @@ class MemoryStore:
         return {i: self._t.contacts[i] for i in ids if i in self._t.contacts}
 
     def add_contacts(self, records: Sequence[ContactRecord]) -> None:
-        for r in records:
-            self._insert(self._t.contacts, r.id, r, "contact")
+        with self.transaction():  # a batch is all or nothing, inside a transaction or not
+            for r in records:
+                self._insert(self._t.contacts, r.id, r, "contact")
 
     def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]:
         found = [c for c in self._t.contacts.values() if start <= c.offered_at < end]

@@ -431,9 +431,10 @@ class SQLiteStore:
             for r in records
         ]
         try:
-            self._db.executemany(
-                f"INSERT INTO usage ({self._USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
-            )
+            with self.transaction():  # a batch is all or nothing, inside a transaction or not
+                self._db.executemany(
+                    f"INSERT INTO usage ({self._USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
+                )
         except sqlite3.IntegrityError as e:
             raise Conflict("usage record", "(batch)", f"already exists: {e}") from e
         except sqlite3.Error as e:
@@ -507,10 +508,6 @@ class SQLiteStore:
 
     def add_entry(self, entry: LedgerEntry) -> None:
         self._run(
-            "UPDATE account SET version = version + 1 WHERE id = ?",
-            (entry.account_id,),
-        )
-        self._run(
             "INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.id,
@@ -523,7 +520,8 @@ class SQLiteStore:
             ),
             "ledger entry",
             entry.id,
-        )
+        )  # then the account, which a posting changes (after: a refused posting changes nothing)
+        self._run("UPDATE account SET version = version + 1 WHERE id = ?", (entry.account_id,))
 
     # service orders
     def add_order(self, order: ServiceOrder) -> None:
@@ -698,7 +696,8 @@ class SQLiteStore:
     def add_contacts(self, records: Sequence[ContactRecord]) -> None:
         rows = [(r.id, _micros(r.offered_at), to_json(r)) for r in records]
         try:
-            self._db.executemany("INSERT INTO contact VALUES (?, ?, ?)", rows)
+            with self.transaction():  # a batch is all or nothing, inside a transaction or not
+                self._db.executemany("INSERT INTO contact VALUES (?, ?, ?)", rows)
         except sqlite3.IntegrityError as e:
             raise Conflict("contact", "(batch)", f"already exists: {e}") from e
         except sqlite3.Error as e:
