@@ -25,7 +25,7 @@ import contextlib
 import enum
 import itertools
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final, TypeVar
@@ -59,14 +59,8 @@ from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.serialization import from_json, to_json
-from unicom_cs.store.sqlite import (
-    _DIRECTION_CODE,
-    _DIRECTIONS,
-    _SERVICE_CODE,
-    _SERVICES,
-    _instant,
-    _micros,
-)
+from unicom_cs.store.rows import USAGE_COLUMNS, micros, usage_record, usage_row
+from unicom_cs.store.schema import Migration
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
 from unicom_cs.visits import Task
@@ -164,21 +158,9 @@ _LOCK_CLASS: Final = 0x5563_7300  # "Ucs\0"
 _CONNECT_TIMEOUT: Final = 10  # seconds, unless the DSN says otherwise
 
 
-def _no_data_change(conn: psycopg.Connection[TupleRow]) -> None:
-    pass
-
-
-@attrs.frozen
-class Migration:
-    """One schema version: what it is for, its DDL, and what it does to the data."""
-
-    version: int
-    purpose: str
-    script: str
-    data: Callable[[psycopg.Connection[TupleRow]], None] = _no_data_change
-
-
-MIGRATIONS: Final = (Migration(5, "the PostgreSQL store, at the schema of SQLite version 5", _V5),)
+MIGRATIONS: Final[tuple[Migration[psycopg.Connection[TupleRow]], ...]] = (
+    Migration(5, "the PostgreSQL store, at the schema of SQLite version 5", _V5),
+)
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 FIRST_VERSION: Final = MIGRATIONS[0].version  # a PostgreSQL store is never older than this
 
@@ -341,7 +323,7 @@ class PostgresStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return None if row is None else int(row[0])
 
-    def migrate(self, to: int = SCHEMA_VERSION) -> list[Migration]:
+    def migrate(self, to: int = SCHEMA_VERSION) -> list[Migration[psycopg.Connection[TupleRow]]]:
         """Apply the migrations from the store's version up to `to`, each in a transaction of
         its own under the advisory lock (a crash leaves the store at the last complete
         version; a second process waits, then finds the work done). Returns those applied."""
@@ -350,7 +332,7 @@ class PostgresStore:
         except psycopg.Error as e:
             raise StoreError(self.location, self._reason(e)) from e
 
-    def _migrate(self, to: int) -> list[Migration]:
+    def _migrate(self, to: int) -> list[Migration[psycopg.Connection[TupleRow]]]:
         done = []
         for migration in MIGRATIONS:
             with self._setup():
@@ -605,48 +587,17 @@ class PostgresStore:
 
     # ------------------------------------------------------------------ usage
 
-    _USAGE_COLUMNS = "id, msisdn, start, service, direction, duration, bytes, peer, location"
-
-    @staticmethod
-    def _record(row: Row) -> UsageRecord:
-        return UsageRecord(
-            row[0],
-            row[1],
-            _SERVICES[row[3]],
-            _DIRECTIONS[row[4]],
-            _instant(row[2]),
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-        )
-
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
         if not ids:
             return {}
-        rows = self._rows(
-            f"SELECT {self._USAGE_COLUMNS} FROM usage WHERE id = ANY(%s)", (list(ids),)
-        )
-        return {row[0]: self._record(row) for row in rows}
+        rows = self._rows(f"SELECT {USAGE_COLUMNS} FROM usage WHERE id = ANY(%s)", (list(ids),))
+        return {row[0]: usage_record(row) for row in rows}
 
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
         if not records:
             return
-        rows = [
-            (
-                r.id,
-                r.msisdn,
-                _micros(r.start),
-                _SERVICE_CODE[r.service],
-                _DIRECTION_CODE[r.direction],
-                r.duration_s,
-                r.bytes,
-                r.peer,
-                r.location,
-            )
-            for r in records
-        ]
-        self._copy("usage", self._USAGE_COLUMNS, rows, "usage record")
+        rows = [usage_row(r) for r in records]
+        self._copy("usage", USAGE_COLUMNS, rows, "usage record")
 
     def _copy(self, table: str, columns: str, rows: list[Row], what: str) -> None:
         """A batch in one COPY, after checking that none of its ids (the first column) is
@@ -672,15 +623,15 @@ class PostgresStore:
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
         rows = self._rows(
-            f"SELECT {self._USAGE_COLUMNS} FROM usage"
+            f"SELECT {USAGE_COLUMNS} FROM usage"
             " WHERE msisdn = %s AND start >= %s AND start < %s ORDER BY start, id",
-            (msisdn, _micros(start), _micros(end)),
+            (msisdn, micros(start), micros(end)),
         )
-        return [self._record(row) for row in rows]
+        return [usage_record(row) for row in rows]
 
     def all_usage(self) -> Iterator[UsageRecord]:
-        for row in self._stream(f"SELECT {self._USAGE_COLUMNS} FROM usage ORDER BY id", (), 5000):
-            yield self._record(row)
+        for row in self._stream(f"SELECT {USAGE_COLUMNS} FROM usage ORDER BY id", (), 5000):
+            yield usage_record(row)
 
     # ------------------------------------------------------------------ bills, ledger
 
@@ -954,14 +905,14 @@ class PostgresStore:
 
     def add_contacts(self, records: Sequence[ContactRecord]) -> None:
         if records:
-            rows = [(r.id, _micros(r.offered_at), to_json(r)) for r in records]
+            rows = [(r.id, micros(r.offered_at), to_json(r)) for r in records]
             self._copy("contact", "id, offered_at, data", rows, "contact")
 
     def contacts(self, start: datetime, end: datetime) -> list[ContactRecord]:
         rows = self._rows(
             "SELECT data FROM contact WHERE offered_at >= %s AND offered_at < %s"
             " ORDER BY offered_at, id",
-            (_micros(start), _micros(end)),
+            (micros(start), micros(end)),
         )
         return [from_json(data, ContactRecord) for (data,) in rows]
 

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -30,19 +30,16 @@ from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
 from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
-from unicom_cs.period import CST, Month
+from unicom_cs.period import Month
 from unicom_cs.serialization import from_json, to_json
+from unicom_cs.store.rows import USAGE_COLUMNS, micros, usage_record, usage_row
+from unicom_cs.store.schema import Migration, no_data_change
 from unicom_cs.subscriber import Subscriber
-from unicom_cs.usage import Direction, Service, UsageRecord
+from unicom_cs.usage import UsageRecord
 from unicom_cs.visits import Task
 
 R = TypeVar("R")
 V = TypeVar("V")
-_SERVICES: Final = tuple(Service)
-_SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
-_DIRECTIONS: Final = tuple(Direction)
-_DIRECTION_CODE: Final = {d: i for i, d in enumerate(_DIRECTIONS)}
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The schema is its migrations: version 1 (unicom_cs 0.1.0), then each version's changes in
 # order. A new store runs them all, so a new store and a migrated one are the same by
@@ -142,40 +139,13 @@ def _pack_ends(db: sqlite3.Connection) -> None:
         )
 
 
-def _no_data_change(db: sqlite3.Connection) -> None:
-    pass
-
-
-@attrs.frozen
-class Migration:
-    """One schema version: what it is for, its DDL, and what it does to the data."""
-
-    version: int
-    purpose: str
-    script: str
-    data: Callable[[sqlite3.Connection], None] = _no_data_change
-
-
-MIGRATIONS: Final = (
+MIGRATIONS: Final[tuple[Migration[sqlite3.Connection], ...]] = (
     Migration(2, "service orders; data packs run until cancelled", _V2, _pack_ends),
     Migration(3, "complaints, return visits and contacts", _V3),
     Migration(4, "the notification outbox", _V4),
     Migration(5, "versions for optimistic concurrency; the audit trail", _V5),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
-
-
-def _micros(instant: datetime) -> int:
-    delta = instant - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-_EPOCH_CST: Final = _EPOCH.astimezone(CST)
-
-
-def _instant(micros: int) -> datetime:
-    """A stored instant, in China Standard Time (fixed +08:00: fast, and exact since 1991)."""
-    return _EPOCH_CST + timedelta(microseconds=micros)
 
 
 class SQLiteStore:
@@ -191,7 +161,9 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path, *, create: bool = True, migrate: bool = False) -> None:
         self.location = str(path)
-        self.applied: list[Migration] = []  # the migrations this opening applied
+        self.applied: list[
+            Migration[sqlite3.Connection]
+        ] = []  # the migrations this opening applied
         if not create and not Path(path).expanduser().is_file():
             raise StoreError(self.location, "no store here: run `ucs init` (or `ucs demo`) first")
         try:
@@ -232,7 +204,7 @@ class SQLiteStore:
             raise
         self._depth = 0
 
-    def migrate(self, to: int = SCHEMA_VERSION) -> list[Migration]:
+    def migrate(self, to: int = SCHEMA_VERSION) -> list[Migration[sqlite3.Connection]]:
         """Apply the migrations from the store's version up to `to`, each in a transaction of
         its own (a crash leaves the store at the last complete version). Returns those applied.
         """
@@ -247,7 +219,7 @@ class SQLiteStore:
     def _run_script(
         self,
         script: str,
-        data: Callable[[sqlite3.Connection], None] = _no_data_change,
+        data: Callable[[sqlite3.Connection], None] = no_data_change,
         version: int | None = None,
     ) -> None:
         self._db.execute("BEGIN IMMEDIATE")
@@ -389,51 +361,22 @@ class SQLiteStore:
             yield from_json(data, Subscriber)
 
     # usage
-    _USAGE_COLUMNS = "id, msisdn, start, service, direction, duration, bytes, peer, location"
-
-    @staticmethod
-    def _record(row: tuple[Any, ...]) -> UsageRecord:
-        return UsageRecord(
-            row[0],
-            row[1],
-            _SERVICES[row[3]],
-            _DIRECTIONS[row[4]],
-            _instant(row[2]),
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-        )
-
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
         out: dict[str, UsageRecord] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT {self._USAGE_COLUMNS} FROM usage WHERE id IN ({marks})"
+            sql = f"SELECT {USAGE_COLUMNS} FROM usage WHERE id IN ({marks})"
             for row in self._run(sql, chunk):
-                out[row[0]] = self._record(row)
+                out[row[0]] = usage_record(row)
         return out
 
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
-        rows = [
-            (
-                r.id,
-                r.msisdn,
-                _micros(r.start),
-                _SERVICE_CODE[r.service],
-                _DIRECTION_CODE[r.direction],
-                r.duration_s,
-                r.bytes,
-                r.peer,
-                r.location,
-            )
-            for r in records
-        ]
+        rows = [usage_row(r) for r in records]
         try:
             with self.transaction():  # a batch is all or nothing, inside a transaction or not
                 self._db.executemany(
-                    f"INSERT INTO usage ({self._USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
+                    f"INSERT INTO usage ({USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
                 )
         except sqlite3.IntegrityError as e:
             raise Conflict("usage record", "(batch)", f"already exists: {e}") from e
@@ -442,16 +385,15 @@ class SQLiteStore:
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
         cur = self._run(
-            f"SELECT {self._USAGE_COLUMNS} FROM usage"
-            " WHERE msisdn = ? AND start >= ? AND start < ?",
-            (msisdn, _micros(start), _micros(end)),
+            f"SELECT {USAGE_COLUMNS} FROM usage WHERE msisdn = ? AND start >= ? AND start < ?",
+            (msisdn, micros(start), micros(end)),
         )
-        return [self._record(row) for row in cur]
+        return [usage_record(row) for row in cur]
 
     def all_usage(self) -> Iterator[UsageRecord]:
-        cur = self._run(f"SELECT {self._USAGE_COLUMNS} FROM usage ORDER BY id")
+        cur = self._run(f"SELECT {USAGE_COLUMNS} FROM usage ORDER BY id")
         while rows := cur.fetchmany(5000):
-            yield from map(self._record, rows)
+            yield from map(usage_record, rows)
 
     # bills, adjustments, ledger
     def get_bill(self, msisdn: str, month: Month) -> Bill | None:
@@ -694,7 +636,7 @@ class SQLiteStore:
         return out
 
     def add_contacts(self, records: Sequence[ContactRecord]) -> None:
-        rows = [(r.id, _micros(r.offered_at), to_json(r)) for r in records]
+        rows = [(r.id, micros(r.offered_at), to_json(r)) for r in records]
         try:
             with self.transaction():  # a batch is all or nothing, inside a transaction or not
                 self._db.executemany("INSERT INTO contact VALUES (?, ?, ?)", rows)
@@ -707,7 +649,7 @@ class SQLiteStore:
         cur = self._run(
             "SELECT data FROM contact WHERE offered_at >= ? AND offered_at < ?"
             " ORDER BY offered_at, id",
-            (_micros(start), _micros(end)),
+            (micros(start), micros(end)),
         )
         return [from_json(data, ContactRecord) for (data,) in cur.fetchall()]
 

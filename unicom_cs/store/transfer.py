@@ -54,16 +54,34 @@ class Entity:
     add: Callable[[Store, list[Any]], None]  # add a batch of values
 
 
-def _each(add: Callable[[Any], object]) -> Callable[[Store, list[Any]], None]:
-    def add_all(_: Store, values: list[Any]) -> None:
-        for v in values:
-            add(v)
-
-    return add_all
-
-
 def _values(rows: Callable[[Store], Iterable[Any]]) -> Callable[[Store], Iterator[Any]]:
     return lambda store: (unstructure(v) for v in rows(store))
+
+
+def _typed(
+    file: str,
+    cls: type[Any],
+    rows: Callable[[Store], Iterable[Any]],
+    add: Callable[[Store], Callable[[Any], object]],
+) -> Entity:
+    """An entity of values of `cls`, read with `rows(store)` and added one by one."""
+
+    def add_all(store: Store, values: list[Any]) -> None:
+        one = add(store)
+        for v in values:
+            one(v)
+
+    return Entity(file, _values(rows), lambda row: structure(row, cls), add_all)
+
+
+def _batched(
+    file: str,
+    cls: type[Any],
+    rows: Callable[[Store], Iterable[Any]],
+    add: Callable[[Store, list[Any]], None],
+) -> Entity:
+    """An entity of values of `cls` that the store adds a batch at a time."""
+    return Entity(file, _values(rows), lambda row: structure(row, cls), add)
 
 
 def _events(store: Store) -> Iterator[dict[str, Any]]:
@@ -71,8 +89,28 @@ def _events(store: Store) -> Iterator[dict[str, Any]]:
         yield {"seq": seq, "type": type(event).__name__, "event": unstructure(event)}
 
 
-def _event(row: Any) -> Event:
-    return structure(row["event"], EVENT_TYPES[row["type"]])
+def _numbered_event(row: Any) -> tuple[int, Event]:
+    return int(row["seq"]), structure(row["event"], EVENT_TYPES[row["type"]])
+
+
+def _add_events(store: Store, events: list[tuple[int, Event]]) -> None:
+    for seq, event in events:
+        store.add_event(event)
+        got = store.events(seq - 1, 1)
+        if not got or got[0][0] != seq:
+            raise Conflict("event", str(seq), "events must be numbered 1, 2, 3… without gaps")
+
+
+def _add_usage(store: Store, records: list[UsageRecord]) -> None:
+    store.add_usage(records)
+
+
+def _add_contacts(store: Store, records: list[ContactRecord]) -> None:
+    store.add_contacts(records)
+
+
+def _all_adjustments(store: Store) -> Iterator[Adjustment]:
+    return store.all_adjustments()
 
 
 def _entities(versions: dict[str, int]) -> tuple[Entity, ...]:
@@ -83,108 +121,54 @@ def _entities(versions: dict[str, int]) -> tuple[Entity, ...]:
     ledger brings it level (checked at the end).
     """
 
-    def add_accounts(store: Store, accounts: list[Account]) -> None:
-        for account in accounts:
+    def add_account(store: Store) -> Callable[[Account], None]:
+        def add(account: Account) -> None:
             store.add_account(attrs.evolve(account, version=0))
             versions[account.id] = account.version
 
-    def typed(cls: type[Any]) -> Callable[[Any], Any]:
-        return lambda row: structure(row, cls)
+        return add
+
+    def two_strings(a: str, b: str) -> Callable[[Any], tuple[str, str]]:
+        return lambda row: (str(row[a]), str(row[b]))
+
+    def add_pairs(add: Callable[[str, str], object], pairs: list[tuple[str, str]]) -> None:
+        for x, y in pairs:
+            add(x, y)
 
     return (
         Entity(
             "catalog.jsonl",
             lambda s: ({"name": n, "text": t} for n, t in s.catalog_sources()),
-            lambda row: (str(row["name"]), str(row["text"])),
-            lambda s, vs: _each(lambda source: s.add_catalog_source(*source))(s, vs),
+            two_strings("name", "text"),
+            lambda s, sources: add_pairs(s.add_catalog_source, sources),
         ),
         Entity(
             "settings.jsonl",
             lambda s: ({"key": k, "value": v} for k, v in s.settings().items()),
-            lambda row: (str(row["key"]), str(row["value"])),
-            lambda s, vs: _each(lambda setting: s.set_setting(*setting))(s, vs),
+            two_strings("key", "value"),
+            lambda s, settings: add_pairs(s.set_setting, settings),
         ),
-        Entity("accounts.jsonl", _values(lambda s: s.accounts()), typed(Account), add_accounts),
-        Entity(
-            "lines.jsonl",
-            _values(lambda s: s.subscribers()),
-            typed(Subscriber),
-            lambda s, vs: _each(s.add_subscriber)(s, vs),
+        _typed("accounts.jsonl", Account, lambda s: s.accounts(), add_account),
+        _typed("lines.jsonl", Subscriber, lambda s: s.subscribers(), lambda s: s.add_subscriber),
+        _batched(
+            "usage.jsonl", UsageRecord, lambda s: s.all_usage(), lambda s, vs: s.add_usage(vs)
         ),
-        Entity(
-            "usage.jsonl",
-            _values(lambda s: s.all_usage()),
-            typed(UsageRecord),
-            lambda s, vs: s.add_usage(vs),
-        ),
-        Entity(
-            "bills.jsonl",
-            _values(lambda s: s.all_bills()),
-            typed(Bill),
-            lambda s, vs: _each(s.add_bill)(s, vs),
-        ),
-        Entity(
+        _typed("bills.jsonl", Bill, lambda s: s.all_bills(), lambda s: s.add_bill),
+        _typed(
             "adjustments.jsonl",
-            _values(lambda s: s.all_adjustments()),
-            typed(Adjustment),
-            lambda s, vs: _each(s.add_adjustment)(s, vs),
+            Adjustment,
+            lambda s: s.all_adjustments(),
+            lambda s: s.add_adjustment,
         ),
-        Entity(
-            "ledger.jsonl",
-            _values(lambda s: s.all_entries()),
-            typed(LedgerEntry),
-            lambda s, vs: _each(s.add_entry)(s, vs),
-        ),
-        Entity(
-            "orders.jsonl",
-            _values(lambda s: s.orders()),
-            typed(ServiceOrder),
-            lambda s, vs: _each(s.add_order)(s, vs),
-        ),
-        Entity(
-            "tickets.jsonl",
-            _values(lambda s: s.tickets()),
-            typed(Ticket),
-            lambda s, vs: _each(s.add_ticket)(s, vs),
-        ),
-        Entity(
-            "tasks.jsonl",
-            _values(lambda s: s.tasks()),
-            typed(Task),
-            lambda s, vs: _each(s.add_task)(s, vs),
-        ),
-        Entity(
-            "contacts.jsonl",
-            _values(lambda s: s.all_contacts()),
-            typed(ContactRecord),
-            lambda s, vs: s.add_contacts(vs),
-        ),
-        Entity(
-            "messages.jsonl",
-            _values(lambda s: s.messages()),
-            typed(Message),
-            lambda s, vs: _each(s.add_message)(s, vs),
-        ),
+        _typed("ledger.jsonl", LedgerEntry, lambda s: s.all_entries(), lambda s: s.add_entry),
+        _typed("orders.jsonl", ServiceOrder, lambda s: s.orders(), lambda s: s.add_order),
+        _typed("tickets.jsonl", Ticket, lambda s: s.tickets(), lambda s: s.add_ticket),
+        _typed("tasks.jsonl", Task, lambda s: s.tasks(), lambda s: s.add_task),
+        _batched("contacts.jsonl", ContactRecord, lambda s: s.all_contacts(), _add_contacts),
+        _typed("messages.jsonl", Message, lambda s: s.messages(), lambda s: s.add_message),
         Entity("events.jsonl", _events, _numbered_event, _add_events),
-        Entity(
-            "audit.jsonl",
-            _values(lambda s: s.audit_trail()),
-            typed(AuditEntry),
-            lambda s, vs: _each(s.add_audit)(s, vs),
-        ),
+        _typed("audit.jsonl", AuditEntry, lambda s: s.audit_trail(), lambda s: s.add_audit),
     )
-
-
-def _numbered_event(row: Any) -> tuple[int, Event]:
-    return int(row["seq"]), _event(row)
-
-
-def _add_events(store: Store, events: list[tuple[int, Event]]) -> None:
-    for seq, event in events:
-        store.add_event(event)
-        got = store.events(seq - 1, 1)
-        if not got or got[0][0] != seq:
-            raise Conflict("event", str(seq), "events must be numbered 1, 2, 3… without gaps")
 
 
 # ------------------------------------------------------------------------------- export

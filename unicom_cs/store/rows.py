@@ -1,0 +1,59 @@
+"""How the database stores keep a usage record and an instant in columns (SQLite and
+PostgreSQL alike): integer codes for service and direction, epoch microseconds for times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from unicom_cs.period import CST
+from unicom_cs.usage import Direction, Service, UsageRecord
+
+#: The usage table's columns, in the order of `usage_row` and `usage_record`.
+USAGE_COLUMNS: Final = "id, msisdn, start, service, direction, duration, bytes, peer, location"
+
+_SERVICES: Final = tuple(Service)
+_SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
+_DIRECTIONS: Final = tuple(Direction)
+_DIRECTION_CODE: Final = {d: i for i, d in enumerate(_DIRECTIONS)}
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_CST: Final = _EPOCH.astimezone(CST)
+
+
+def micros(instant: datetime) -> int:
+    """An instant as microseconds since 1970-01-01 UTC (exact integer arithmetic)."""
+    delta = instant - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def instant(value: int) -> datetime:
+    """A stored instant, in China Standard Time (fixed +08:00: fast, and exact since 1991)."""
+    return _EPOCH_CST + timedelta(microseconds=value)
+
+
+def usage_row(r: UsageRecord) -> tuple[Any, ...]:
+    return (
+        r.id,
+        r.msisdn,
+        micros(r.start),
+        _SERVICE_CODE[r.service],
+        _DIRECTION_CODE[r.direction],
+        r.duration_s,
+        r.bytes,
+        r.peer,
+        r.location,
+    )
+
+
+def usage_record(row: tuple[Any, ...]) -> UsageRecord:
+    return UsageRecord(
+        row[0],
+        row[1],
+        _SERVICES[row[3]],
+        _DIRECTIONS[row[4]],
+        instant(row[2]),
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+    )
