@@ -239,6 +239,7 @@ class PostgresStore:
         return reason.replace(self._password, "***") if self._password else reason
 
     def _open(self, create: bool, migrate: bool) -> None:
+        self.applied: list[Migration[psycopg.Connection[TupleRow]]] = []  # what this migrated
         if self.schema is not None:
             self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
         if self._schema_version() == SCHEMA_VERSION:
@@ -275,7 +276,9 @@ class PostgresStore:
                     " up and run `ucs store migrate`",
                 )
         if version != SCHEMA_VERSION:
-            self._migrate(SCHEMA_VERSION)
+            migrated = self._migrate(SCHEMA_VERSION)
+            if version is not None:  # a new store is created, not migrated
+                self.applied = migrated
 
     def _empty(self) -> bool:
         """Whether the store's schema is missing or holds no table at all."""
