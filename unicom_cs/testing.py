@@ -46,6 +46,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from unicom_cs.account import Account, EntryKind, LedgerEntry, PaymentMode
+from unicom_cs.audit import Actor, AuditEntry, Role, audit
 from unicom_cs.billing import Adjustment, Bill, compose_bill, issue
 from unicom_cs.catalog import KB, MB, Catalog, Plan, default_catalog
 from unicom_cs.club import default_club_rules
@@ -70,6 +71,7 @@ from unicom_cs.orders import (
 )
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.roaming import TripUsage
+from unicom_cs.service import Shard
 from unicom_cs.sms import RESERVED_CODES, Intent, SmsCommand, canonical
 from unicom_cs.subscriber import Subscriber, new_subscriber, order_pack
 from unicom_cs.usage import Direction, Service, UsageRecord
@@ -830,6 +832,34 @@ def trip_usages(draw: st.DrawFn, max_days: int = 30) -> TripUsage:
     )
 
 
+def actors() -> SearchStrategy[Actor]:
+    """Agents and supervisors, as a front-end passes them in."""
+    return st.builds(
+        Actor,
+        name=st.sampled_from(("A1001", "A1002", "S01", "ivr", "web")),
+        role=st.sampled_from(Role),
+    )
+
+
+def audit_entries() -> SearchStrategy[AuditEntry]:
+    """Audit-trail entries: reveals and adjustments by an actor, at an instant."""
+    return st.builds(
+        audit,
+        actor=actors(),
+        at=instants(),
+        action=st.sampled_from(("adjustment", "reveal")),
+        subject=msisdns(),
+        detail=st.text(max_size=40),
+    )
+
+
+def shards(max_count: int = 8) -> SearchStrategy[Shard]:
+    """Parts I of N of a bill run."""
+    return st.integers(1, max_count).flatmap(
+        lambda n: st.builds(Shard, index=st.integers(1, n), count=st.just(n))
+    )
+
+
 __all__ = [
     "COUNTRIES",
     "DOMESTIC_PEERS",
@@ -843,8 +873,10 @@ __all__ = [
     "LineOrders",
     "account_ids",
     "accounts",
+    "actors",
     "adjustments",
     "amounts",
+    "audit_entries",
     "bills",
     "catalogs",
     "credentials",
@@ -862,6 +894,7 @@ __all__ = [
     "salts",
     "service_orders",
     "service_passwords",
+    "shards",
     "sms_commands",
     "sms_texts",
     "subscribers",
