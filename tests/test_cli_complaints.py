@@ -776,7 +776,11 @@ def test_a_credit_above_the_limit_needs_a_supervisor(ucs: Ucs) -> None:
     )  # no step, no credit, no visit
     assert ticket(ucs, now=at)["state"] == "acknowledged"
 
-    out = ucs(f"{resolve_150} --approved-by sup-1", now=at).stdout
+    assert refused(ucs, f"--role agent {resolve_150} --approved-by sup-1", now=at) == (
+        "error: cli: approving a credit above the limit (--approved-by) needs the supervisor"
+        " role (this is agent)"
+    )
+    out = ucs(f"--agent sup-1 --role supervisor {resolve_150} --approved-by sup-1", now=at).stdout
     assert "credit 150.00 posted as credit-CMP-000001-1" in out
     t = ticket(ucs, now=at)
     assert (t["credit"], t["approved_by"]) == ("150.00", "sup-1")
@@ -805,7 +809,10 @@ def test_credits_in_all_stay_within_the_disputed_amount(ucs: Ucs) -> None:
 
 def test_credit_limit_shows_and_raises_the_limit(ucs: Ucs) -> None:
     assert ucs("complaint credit-limit").stdout == "credit limit 100.00\n"
-    assert ucs("complaint credit-limit 200").stdout == "credit limit 200.00\n"
+    assert refused(ucs, "complaint credit-limit 200") == (
+        "error: cli: setting the credit limit needs the supervisor role (this is agent)"
+    )
+    assert ucs("--role supervisor complaint credit-limit 200").stdout == "credit limit 200.00\n"
     assert ucs("complaint credit-limit").stdout == "credit limit 200.00\n"
     dispute(ucs)  # October's data line: more than 250
     at = "2026-11-25T11:00"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from unicom_cs import care, service
 from unicom_cs import complaints as c
 from unicom_cs.account import EntryKind, PaymentMode
+from unicom_cs.audit import Actor, Role
 from unicom_cs.complaints import (
     TRANSITIONS,
     Category,
@@ -40,6 +41,7 @@ from unicom_cs.usage import COLUMNS, parse_cdrs
 
 S = TicketState
 OWNER = "agent-007"
+SUPERVISOR = Actor("boss", Role.SUPERVISOR)
 T0 = datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI)
 MIN = timedelta(minutes=1)
 A = "13012345678"  # 3G A-46 postpaid from 10 Sep 2026; September billed on 1 Oct 2026
@@ -667,7 +669,7 @@ def test_the_resolution_credit_goes_to_the_ledger_and_settles_the_disputed_bill(
 
 
 def test_the_stores_credit_limit_needs_a_supervisor_above_it(billed: Store) -> None:
-    care.set_credit_limit(billed, Money("10"))
+    care.set_credit_limit(billed, Money("10"), NOW, SUPERVISOR)
     assert care.credit_limit(billed) == Money("10")
     t = dispute(billed, at(2026, 11, 5), (SEPT, "monthly-fee"))
     account = service.get_line(billed, A).account_id
@@ -676,17 +678,31 @@ def test_the_stores_credit_limit_needs_a_supervisor_above_it(billed: Store) -> N
     assert [e for e in billed.entries(account) if e.kind is EntryKind.CREDIT] == []
     with pytest.raises(Conflict, match="disputed"):
         care.resolve(
-            billed, t.id, OWNER, at(2026, 11, 6), "r", credit=Money("46.01"), approved_by="boss"
+            billed,
+            t.id,
+            OWNER,
+            at(2026, 11, 6),
+            "r",
+            credit=Money("46.01"),
+            approved_by="boss",
+            actor=SUPERVISOR,
         )
     done = care.resolve(
-        billed, t.id, OWNER, at(2026, 11, 6), "refund", credit=Money("46"), approved_by="boss"
+        billed,
+        t.id,
+        OWNER,
+        at(2026, 11, 6),
+        "refund",
+        credit=Money("46"),
+        approved_by="boss",
+        actor=SUPERVISOR,
     )
     [entry] = [e for e in billed.entries(account) if e.kind is EntryKind.CREDIT]
     assert "approved by boss" in entry.note and entry.amount == Money("46")
     assert done.ticket.approved_by == "boss"
     assert service.line_status(billed, A, at(2026, 11, 6)).arrears == Money("0.50")
     with pytest.raises(InvalidValue):
-        care.set_credit_limit(billed, Money("-1"))
+        care.set_credit_limit(billed, Money("-1"), NOW, SUPERVISOR)
 
 
 # ------------------------------------------------------------------ return visits on a store
@@ -942,7 +958,7 @@ BAD: list[tuple[str, Callable[[Store, str, str], object], type[UnicomError]]] = 
     (
         "a credit above the disputed amount",
         lambda s, o, _r: care.resolve(
-            s, o, OWNER, NOW, "refund", credit=Money("0.51"), approved_by="boss"
+            s, o, OWNER, NOW, "refund", credit=Money("0.51"), approved_by="boss", actor=SUPERVISOR
         ),
         Conflict,
     ),
@@ -982,7 +998,7 @@ BAD: list[tuple[str, Callable[[Store, str, str], object], type[UnicomError]]] = 
     ),
     (
         "a negative credit limit",
-        lambda s, _o, _r: care.set_credit_limit(s, Money("-1")),
+        lambda s, _o, _r: care.set_credit_limit(s, Money("-1"), NOW, SUPERVISOR),
         InvalidValue,
     ),
 ]

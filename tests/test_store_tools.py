@@ -71,7 +71,7 @@ def fill(ucs: Ucs, tmp_path: Path) -> None:
     log = tmp_path / "contacts.csv"
     log.write_text("\n".join(CONTACTS) + "\n", encoding="utf-8")
     ucs("contact", "import", str(log))
-    ucs("complaint", "credit-limit", "200")
+    ucs("--role", "supervisor", "complaint", "credit-limit", "200")
     ucs("notify", "run")
     ucs("subscriber", "show", NUMBER, "--reveal")
 

@@ -43,6 +43,7 @@ from hypothesis.stateful import (
 from unicom_cs import care, service
 from unicom_cs import complaints as c
 from unicom_cs.account import EntryKind
+from unicom_cs.audit import Actor, Role
 from unicom_cs.complaints import (
     OPEN,
     Category,
@@ -149,7 +150,9 @@ class TicketLifecycle(RuleBasedStateMachine):
         rows = [f"s{i},{NUMBER},sms,out,2026-08-20T10:0{i}:00,,,13800138000,CN" for i in range(5)]
         service.import_usage(self.store, parse_cdrs(("\n".join([header, *rows]) + "\n").encode()))
         list(service.run_bills(self.store, AUGUST, datetime(2026, 9, 1, tzinfo=SHANGHAI)))
-        care.set_credit_limit(self.store, LIMIT)
+        care.set_credit_limit(
+            self.store, LIMIT, datetime(2026, 9, 1, tzinfo=SHANGHAI), Actor("s", Role.SUPERVISOR)
+        )
         bill = self.store.get_bill(NUMBER, AUGUST)
         assert bill is not None
         self.bill = bill
@@ -359,7 +362,14 @@ class TicketLifecycle(RuleBasedStateMachine):
         def call() -> None:
             result.append(
                 care.resolve(
-                    self.store, m.id, by, now, "explained", credit=credit, approved_by=supervisor
+                    self.store,
+                    m.id,
+                    by,
+                    now,
+                    "explained",
+                    credit=credit,
+                    approved_by=supervisor,
+                    actor=Actor(supervisor or by, Role.SUPERVISOR if supervisor else Role.AGENT),
                 )
             )
 

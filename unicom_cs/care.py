@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 
 from unicom_cs import complaints as c
 from unicom_cs.account import EntryKind, LedgerEntry
+from unicom_cs.audit import SYSTEM_ACTOR, Actor, Role, audit
 from unicom_cs.complaints import Category, ContactChannel, DisputedLine, Priority, Ticket
 from unicom_cs.errors import Conflict, InvalidValue, NotFound, StaleVersion
 from unicom_cs.events import PaymentReceived, TicketChanged
@@ -82,11 +83,21 @@ def credit_limit(store: Store) -> Money:
     return c.CREDIT_LIMIT if text is None else Money.parse(text)
 
 
-def set_credit_limit(store: Store, limit: Money) -> None:
+def set_credit_limit(store: Store, limit: Money, now: datetime, actor: Actor) -> None:
+    """Set the credit (and adjustment) above which a supervisor approves; a supervisor's act,
+    written to the audit trail.
+
+    Raises:
+        InvalidValue: a negative limit.
+        AccessDenied: the actor is not a supervisor.
+    """
     if limit.is_negative():
         raise InvalidValue("credit limit", str(limit), "must not be negative")
+    actor.require(Role.SUPERVISOR, "setting the credit limit")
     with store.transaction():
+        before = credit_limit(store)
         store.set_setting(CREDIT_LIMIT, str(limit))
+        store.add_audit(audit(actor, now, "credit-limit", "center", f"{before} -> {limit}"))
 
 
 def _publish(store: Store, t: Ticket) -> None:
@@ -335,6 +346,7 @@ def resolve(
     credit: Money | None = None,
     approved_by: str = "",
     expected_version: int | None = None,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> Resolution:
     """Resolve a ticket; a return visit becomes due `visits.FOLLOW_UP_AFTER` later. A billing
     dispute's credit is a credit to the account's ledger (like a payment, it pays the
@@ -343,6 +355,8 @@ def resolve(
     `approved_by` (a supervisor other than `by`).
     """
     now = as_instant(now)
+    if approved_by.strip():  # the front-end vouches for the approver's role
+        actor.require(Role.SUPERVISOR, "approving a credit above the limit (--approved-by)")
     with store.transaction():
         ticket = get_ticket(store, ticket_id, expected_version)
         done = c.resolve(
@@ -378,6 +392,7 @@ def resolve(
                     entry.id, entry.account_id, line.msisdn, EntryKind.CREDIT, credit, now
                 )
             )
+            store.add_audit(audit(actor, now, "credit", line.msisdn, f"{entry.id} {credit}{who}"))
             adjustment_id = entry.id
         done = store.update_ticket(done)
         _publish(store, done)

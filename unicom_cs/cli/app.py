@@ -79,7 +79,9 @@ class Env:
     @property
     def shown_location(self) -> str:
         """The location for messages: a PostgreSQL URL without its password."""
-        return display_location(self.store_location)
+        from unicom_cs.store import redact
+
+        return redact(self.store_location)
 
     def store(self, *, create: bool = False, migrate: bool = False, empty: bool = False) -> Store:
         """The store; only `ucs init`, `ucs demo` and `ucs store import` create one, and only
@@ -105,17 +107,6 @@ class Env:
         if self._store is not None:
             self._store.close()
             self._store = None
-
-
-def display_location(location: str) -> str:
-    """A store location fit to print: a password in a postgresql:// URL is starred out."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(location)
-    if parts.scheme not in ("postgresql", "postgres") or parts.password is None:
-        return location
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 pass_env = click.make_pass_decorator(Env)

@@ -413,6 +413,7 @@ def complaint_resolve(
         credit=credit,
         approved_by=approved_by,
         expected_version=if_version,
+        actor=env.actor,
     )
     if as_json:
         emit_json({"ticket": done.ticket, "visit": done.visit, "adjustment": done.adjustment_id})
@@ -503,11 +504,11 @@ def policy_load(env: Env, file: Path) -> None:
 @click.argument("amount", type=MONEY, required=False)
 @pass_env
 def complaint_credit_limit(env: Env, amount: Money | None) -> None:
-    """Show, or set, the credit above which a supervisor approves."""
+    """Show, or set (`ucs --role supervisor`), the credit above which a supervisor approves."""
     from unicom_cs import care
 
     if amount is not None:
-        care.set_credit_limit(env.store(), amount)
+        care.set_credit_limit(env.store(), amount, env.now, env.actor)
     click.echo(f"credit limit {care.credit_limit(env.store())}")
 
 

@@ -8,9 +8,41 @@ SQLite users need no PostgreSQL driver.
 
 from __future__ import annotations
 
+import re
+from typing import Final
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from unicom_cs.errors import StoreError
 from unicom_cs.ports import Store
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_PASSWORD_PAIR: Final = re.compile(r"""\s*\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S*)""")
+
+
+def redact(location: str) -> str:
+    """A store location fit to show and to log: any password in a PostgreSQL URL or
+    key=value DSN taken out (a file path is shown as it is).
+
+    >>> redact("postgresql://ucs:s3cret@db:5432/ucs?sslmode=require&password=x")
+    'postgresql://ucs@db:5432/ucs?sslmode=require'
+    >>> redact("host=db password='a b' dbname=ucs")
+    'host=db dbname=ucs'
+
+    Raises:
+        StoreError: a URL that does not parse (naming no password).
+    """
+    try:
+        parts = urlsplit(location)
+    except ValueError as e:
+        raise StoreError("(the --store URL)", f"not a valid URL: {e}") from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        return _PASSWORD_PAIR.sub("", location).strip() if "password" in location else location
+    user, at, hosts = parts.netloc.rpartition("@")
+    netloc = f"{user.partition(':')[0]}@{hosts}" if at else hosts
+    query = "&".join(
+        p for p in parts.query.split("&") if unquote(p.partition("=")[0]) != "password"
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def open_store(location: str, *, create: bool = True, migrate: bool = False) -> Store:
@@ -40,4 +72,4 @@ def open_store(location: str, *, create: bool = True, migrate: bool = False) -> 
     return SQLiteStore(location, create=create, migrate=migrate)
 
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "redact"]

@@ -24,12 +24,10 @@ from __future__ import annotations
 import contextlib
 import enum
 import itertools
-import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final, TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import attrs
 import psycopg
@@ -59,6 +57,7 @@ from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.serialization import from_json, to_json
+from unicom_cs.store import redact
 from unicom_cs.store.rows import USAGE_COLUMNS, micros, usage_record, usage_row
 from unicom_cs.store.schema import Migration
 from unicom_cs.subscriber import Subscriber
@@ -163,27 +162,6 @@ MIGRATIONS: Final[tuple[Migration[psycopg.Connection[TupleRow]], ...]] = (
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 FIRST_VERSION: Final = MIGRATIONS[0].version  # a PostgreSQL store is never older than this
-
-_PASSWORD_PAIR: Final = re.compile(r"""\s*\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S*)""")
-
-
-def redact(dsn: str) -> str:
-    """The DSN without any password in it: fit to show and to log.
-
-    >>> redact("postgresql://ucs:s3cret@db:5432/ucs?sslmode=require&password=x")
-    'postgresql://ucs@db:5432/ucs?sslmode=require'
-    >>> redact("host=db password='a b' dbname=ucs")
-    'host=db dbname=ucs'
-    """
-    parts = urlsplit(dsn)
-    if parts.scheme not in ("postgresql", "postgres"):
-        return _PASSWORD_PAIR.sub("", dsn).strip()
-    user, at, hosts = parts.netloc.rpartition("@")
-    netloc = f"{user.partition(':')[0]}@{hosts}" if at else hosts
-    query = "&".join(
-        p for p in parts.query.split("&") if unquote(p.partition("=")[0]) != "password"
-    )
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _one_line(text: str) -> str:
