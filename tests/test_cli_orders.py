@@ -583,7 +583,7 @@ def test_change_holder_at_a_counter(ucs: Ucs, with_password: str) -> None:
 
     out = ucs("line", "change-holder", line, *new, *COUNTER).stdout
     assert out == (
-        "ORD-000002 change-holder completed: holder changed to 李四 (440524********0014); "
+        "ORD-000002 change-holder completed: holder changed to 李* (440***********0014); "
         "service password cleared\n"
     )
     masked = ucs("subscriber", "show", line).stdout  # personal data masked by default

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from unicom_cs import service, testing
 from unicom_cs.account import EntryKind
+from unicom_cs.billing import Bill
+from unicom_cs.errors import ConcurrentUpdate
 from unicom_cs.integrity import check_store
 from unicom_cs.money import Money
 from unicom_cs.period import SHANGHAI, Month
@@ -123,3 +125,31 @@ def test_the_shards_of_a_run_partition_the_accounts(accounts: list[str], count: 
 @given(shard=testing.shards())
 def test_a_shard_reads_back_from_its_text(shard: Shard) -> None:
     assert Shard.parse(f"{shard.index}/{shard.count}") == shard
+
+
+class _Racing(MemoryStore):
+    """A store on which one line's bill always loses a race (as PostgreSQL would say)."""
+
+    def __init__(self, loser: str) -> None:
+        super().__init__()
+        self.loser = loser
+
+    def add_bill(self, bill: Bill) -> None:
+        if bill.msisdn == self.loser:
+            raise ConcurrentUpdate("test", "could not serialize access")
+        super().add_bill(bill)
+
+
+def test_a_line_that_loses_every_race_is_reported_unbilled_and_the_run_goes_on() -> None:
+    numbers = ["18612345678", "13012345678", "18512345678"]
+    store = _Racing(numbers[1])
+    service.init_store(store)
+    for number in numbers:
+        service.add_line(store, number, "4g-56", date(2026, 10, 1))
+    pauses: list[int] = []
+    results = {r.msisdn: r for r in service.run_bills(store, OCT, BILLED, pause=pauses.append)}
+    assert results[numbers[1]].skipped == service.UNBILLED_BY_RACE
+    assert [results[n].bill is not None for n in (numbers[0], numbers[2])] == [True, True]
+    assert pauses == list(range(1, service.ATTEMPTS))  # a pause between attempts, none after
+    assert store.get_bill(numbers[1], OCT) is None
+    assert len(store.entries(f"ACC-{numbers[1]}")) == 0  # the undone attempts left nothing

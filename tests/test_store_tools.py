@@ -255,6 +255,8 @@ def test_names_and_identity_numbers_are_masked_unless_revealed_and_a_reveal_is_a
     assert "李伟" not in ucs("subscriber", "list").stdout
     line = json.loads(ucs("subscriber", "show", NUMBER, "--json").stdout)
     assert (line["line"]["name"], line["account"]["name"]) == ("李*", "李*")
+    balance = json.loads(ucs("balance", NUMBER, "--json").stdout)
+    assert balance["account"]["name"] == "李*"  # every JSON output, not only `subscriber`
     assert json.loads(ucs("store", "audit", "--json").stdout) == []
     revealed = ucs("--agent", "A07", "subscriber", "show", NUMBER, "--reveal").stdout
     assert "李伟" in revealed and "110105********002X" in revealed

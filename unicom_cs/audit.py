@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
 from unicom_cs.errors import AccessDenied
 from unicom_cs.period import as_instant
+
+T = TypeVar("T")
 
 
 class Role(enum.StrEnum):
@@ -55,6 +58,41 @@ class AuditEntry:
 
 def audit(actor: Actor, at: datetime, action: str, subject: str, detail: str = "") -> AuditEntry:
     return AuditEntry(at, actor.name, actor.role, action, subject, detail)
+
+
+def redact(value: T) -> T:
+    """`value` fit to show an agent: every holder's name and identity number in it masked,
+    and password hashes hidden, however deep (a line in a result in a list…).
+
+    Lines (`Subscriber.redacted`), accounts and order requests are masked; other attrs
+    values, tuples, lists and dicts are walked; anything else is returned as it is.
+    """
+    from unicom_cs.account import Account
+    from unicom_cs.orders import OrderRequest
+    from unicom_cs.subscriber import Subscriber
+
+    if isinstance(value, Subscriber | Account):
+        return value.redacted()  # type: ignore[return-value]
+    if isinstance(value, OrderRequest):
+        return attrs.evolve(value, holder=mask_name(value.holder))
+    if attrs.has(type(value)):
+        changes = {}
+        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
+            if not field.init:
+                continue
+            inner = getattr(value, field.name)
+            shown = redact(inner)
+            if shown is not inner:
+                changes[field.alias or field.name] = shown
+        return attrs.evolve(value, **changes) if changes else value  # type: ignore[misc]
+    if isinstance(value, tuple | list):
+        items = [redact(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}  # type: ignore[return-value]
+    return value
 
 
 def mask_name(name: str) -> str:

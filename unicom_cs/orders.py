@@ -34,6 +34,7 @@ from typing import Final
 
 import attrs
 
+from unicom_cs.audit import mask_name, mask_number
 from unicom_cs.catalog import Catalog, Plan
 from unicom_cs.errors import Conflict, UnicomError
 from unicom_cs.events import OrderStateChanged
@@ -648,7 +649,8 @@ def _change_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str
     line = attrs.evolve(
         line, name=name, holder_id=new_id, password="", password_failures=0, locked_until=None
     )
-    return line, x.now, f"holder changed to {name} ({new_id}); service password cleared"
+    shown = f"{mask_name(name)} ({mask_number(new_id)})"  # the summary is shown to agents
+    return line, x.now, f"holder changed to {shown}; service password cleared"
 
 
 def _register_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:
@@ -657,7 +659,8 @@ def _register_holder(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, s
         raise _Refused("register-holder needs the holder's name")
     masked = mask_id(check_resident_id(x.c.document or ""))
     line = attrs.evolve(line, name=name, holder_id=masked)
-    return line, x.now, f"holder {name} ({masked}) registered (real-name registration)"
+    shown = f"{mask_name(name)} ({mask_number(masked)})"  # the summary is shown to agents
+    return line, x.now, f"holder {shown} registered (real-name registration)"
 
 
 def _set_password(x: _Ctx, line: Subscriber) -> tuple[Subscriber, datetime, str]:

@@ -8,6 +8,7 @@ always the caller's.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
@@ -494,14 +495,17 @@ class Shard:
     @classmethod
     def parse(cls, text: str) -> Shard:
         """``"2/4"`` → the second of four."""
-        index, sep, count = text.strip().partition("/")
-        if not sep or not index.isdigit() or not count.isdigit():
+        match = re.fullmatch(r"([0-9]{1,6})/([0-9]{1,6})", text.strip())
+        if match is None:
             raise InvalidValue("shard", text, "expected i/N, as in 1/4")
-        return cls(int(index), int(count))
+        return cls(int(match[1]), int(match[2]))
 
     def owns(self, account_id: str) -> bool:
         return zlib.crc32(account_id.encode()) % self.count == self.index - 1
 
+
+#: Why a bill run left a line unbilled when its unit of work lost every race: run it again.
+UNBILLED_BY_RACE: Final = "not billed: concurrent changes won every attempt; run the month again"
 
 #: How many times in all a unit of work the database undid for a concurrent change
 #: (`ConcurrentUpdate`: nothing of it was written) is tried before the error is raised.
@@ -576,7 +580,10 @@ def _issue_all(
             continue
         # Yield only once the line's transaction is over: a caller that does other work (or
         # stops) between results must not find itself inside, or rolling back, this one.
-        yield run_again(partial(_issue_line, store, sub, month, catalog, now), pause)
+        try:
+            yield run_again(partial(_issue_line, store, sub, month, catalog, now), pause)
+        except ConcurrentUpdate:  # still racing after every attempt: say so, go on
+            yield RunResult(sub.msisdn, None, UNBILLED_BY_RACE)
 
 
 def _issue_line(

@@ -119,12 +119,19 @@ def pause(attempt: int) -> None:
 
 class UcsCommand(click.Command):
     """A command that runs again when the database undid it for a concurrent change (nothing
-    of it was written). A command of many units of work (`bill run`) retries each one itself,
-    so this only sees the single units of work."""
+    of it was written). A command of many units of work says `retry=False` and retries each
+    unit itself (`bill run`): run again whole, it would count the work of its first run as
+    found done."""
+
+    def __init__(self, *args: Any, retry: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry = retry
 
     def invoke(self, ctx: click.Context) -> Any:
         from unicom_cs.errors import ConcurrentUpdate
 
+        if not self.retry:
+            return super().invoke(ctx)
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return super().invoke(ctx)
@@ -220,10 +227,14 @@ def month_option(help_text: str, required: bool = False) -> Callable[[F], F]:
 # ------------------------------------------------------------------ output
 
 
-def emit_json(value: Any) -> None:
+def emit_json(value: Any, *, reveal: bool = False) -> None:
+    """`value` as JSON; holders' names and identity numbers masked unless `reveal` (which the
+    command has written to the audit trail)."""
+    from unicom_cs.audit import redact
     from unicom_cs.serialization import unstructure
 
-    click.echo(json.dumps(unstructure(value), ensure_ascii=False, indent=2))
+    shown = value if reveal else redact(value)
+    click.echo(json.dumps(unstructure(shown), ensure_ascii=False, indent=2))
 
 
 def table(

@@ -333,7 +333,8 @@ def subscriber_show(env: Env, number: str, reveal: bool, as_json: bool) -> None:
                 "account": account,
                 "carrier": carrier,
                 "home_province": province,
-            }
+            },
+            reveal=shown,
         )
         return
     now = env.now
@@ -397,7 +398,7 @@ def subscriber_list(env: Env, reveal: bool, as_json: bool) -> None:
     shown = _revealed(env, reveal, "every line")
     subs = [s.redacted(reveal=shown) for s in env.store().subscribers()]
     if as_json:
-        emit_json(subs)
+        emit_json(subs, reveal=shown)
         return
     this = Month.of(env.now)
     table(
@@ -680,7 +681,7 @@ def bill_explain(env: Env, number: str, month: Month | None, as_json: bool) -> N
         )
 
 
-@bill.command("run")
+@bill.command("run", retry=False)  # each line is retried on its own
 @month_option("The month to bill.", required=True)
 @click.option(
     "--shard",
@@ -711,9 +712,12 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
     results = service.run_bills(store, month, env.now, part, pause)
     stderr = sys.stderr
     with click.progressbar(length=count, label=f"billing {month}", file=stderr) as bar:
+        unbilled = []
         for r in results:
             bar.update(1)
-            if r.bill is None:
+            if r.skipped == service.UNBILLED_BY_RACE:
+                unbilled.append(r.msisdn)
+            elif r.bill is None:
                 skipped += 1
             else:
                 issued.extend((*r.earlier, r.bill))
@@ -724,12 +728,18 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
                 "month": str(month),
                 "issued": len(issued),
                 "skipped": skipped,
+                "unbilled": unbilled,
                 "total": str(amount),
                 "currency": "CNY",
             }
         )
-        return
-    click.echo(f"{month}: {len(issued)} bill(s) issued, total {amount} CNY; {skipped} skipped")
+    else:
+        click.echo(f"{month}: {len(issued)} bill(s) issued, total {amount} CNY; {skipped} skipped")
+    if unbilled:
+        fail(
+            f"{len(unbilled)} line(s) not billed, concurrent changes won every attempt: "
+            f"{', '.join(unbilled[:5])}{'…' if len(unbilled) > 5 else ''}; run the month again"
+        )
 
 
 @bill.command("adjust")
