@@ -176,3 +176,14 @@ def test_a_bill_issued_late_by_a_catch_up_run_is_not_overdue_at_once(store: Memo
     ).arrears == Money(0)
     later = datetime(2026, 12, 11, tzinfo=SHANGHAI)
     assert service.line_status(store, "18612345678", later).arrears == Money(112)
+
+
+def test_a_row_with_a_nul_character_is_rejected_with_its_place() -> None:
+    """No database text column holds NUL (PostgreSQL refuses it), so no store may get one."""
+    header = "id,msisdn,service,direction,start,duration_s,bytes,peer,location"
+    row = "r1,18612345678,voice,out,2026-10-05T08:30:00,60,,1380013\x008000,CN-BJ"
+    parsed = parse_cdrs(f"{header}\n{row}\n".encode(), "nul.csv")
+    assert parsed.records == ()
+    assert [(e.where, e.reason) for e in parsed.errors] == [
+        ("nul.csv:2", "contains a NUL character")
+    ]

@@ -247,3 +247,24 @@ def test_ucs_init_migrates_an_old_store_through_a_real_process(tmp_path: Path) -
     assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
         (str(SCHEMA_VERSION),)
     ]
+
+
+def test_processes_creating_one_store_at_once_all_succeed_and_one_creates_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "new.db"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "unicom_cs", "--store", str(path), "init"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in outs]
+    assert sum("created" in out for out, _ in outs) == 1
+    assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+        (str(SCHEMA_VERSION),)
+    ]

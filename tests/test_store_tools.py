@@ -8,13 +8,22 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner, Result
 
+from unicom_cs import service
 from unicom_cs.cli import main
 from unicom_cs.contacts import COLUMNS
+from unicom_cs.errors import Conflict
+from unicom_cs.integrity import check_store
+from unicom_cs.money import Money
+from unicom_cs.period import SHANGHAI, Month
+from unicom_cs.store.memory import MemoryStore
+from unicom_cs.subscriber import LineStatus, StatusChange
 
 NOW = "2026-11-25T10:00:00"
 NUMBER = "18612345678"
@@ -193,7 +202,7 @@ def test_an_interrupted_export_or_a_short_file_is_refused(
     gone = runner_for(str(tmp_path / "y.sqlite3"))("store", "import", str(dump), code=1)
     assert "no manifest.json: not a complete export" in gone.stderr
     again = ucs("store", "export", str(dump), code=1)  # never over an earlier dump
-    assert "is not empty: export into a new directory" in again.stderr
+    assert f"export directory '{dump}': is not empty: use a new one" in again.stderr
 
 
 def test_store_check_finds_a_bill_that_does_not_reproduce_and_a_lost_posting(
@@ -211,11 +220,12 @@ def test_store_check_finds_a_bill_that_does_not_reproduce_and_a_lost_posting(
         # …and another line's bill posting lost
         db.execute("DELETE FROM ledger WHERE ref = '13012345678-202610'")
     failed = ucs("store", "check", code=1)
-    assert "2 problem(s)" in failed.stdout
+    assert "3 problem(s)" in failed.stdout  # the lost posting also leaves its account's version
     assert f"bill {NUMBER}-202610: does not reproduce from its usage" in failed.stderr
     assert "bill 13012345678-202610: posted to the ledger as nothing" in failed.stderr
     report = json.loads(ucs("store", "check", "--json", code=1).stdout)
     assert sorted(p["subject"] for p in report["problems"]) == [
+        "account ACC-13012345678",
         "bill 13012345678-202610",
         f"bill {NUMBER}-202610",
     ]
@@ -262,3 +272,33 @@ def test_names_and_identity_numbers_are_masked_unless_revealed_and_a_reveal_is_a
     assert "李伟" in revealed and "110105********002X" in revealed
     trail = json.loads(ucs("store", "audit", "--json").stdout)
     assert [(e["actor"], e["action"], e["subject"]) for e in trail] == [("A07", "reveal", NUMBER)]
+
+
+def test_store_check_finds_a_posting_to_the_wrong_account_by_the_account_versions(
+    sqlite_store: str,
+) -> None:
+    ucs = runner_for(sqlite_store)
+    ucs("demo", "--month", "2026-10")
+    with sqlite3.connect(sqlite_store) as db:
+        db.execute("UPDATE account SET version = version + 1 WHERE id = 'ACC-13012345678'")
+        db.execute("UPDATE ledger SET account_id = 'ACC-LIWEI' WHERE ref = '18512345678-202610'")
+    report = json.loads(ucs("store", "check", "--json", code=1).stdout)
+    reasons = {p["subject"]: p["reason"] for p in report["problems"]}
+    assert reasons["account ACC-13012345678"] == "at version 2, but its ledger has 1 posting(s)"
+    assert reasons["bill 18512345678-202610"] == (
+        "posted to the ledger as -194.96 to ACC-LIWEI, expected -194.96 to ACC-18512345678"
+    )
+    assert reasons["account ACC-LIWEI"] == "at version 3, but its ledger has 4 posting(s)"
+
+
+def test_a_closed_line_takes_no_adjustment_after_its_final_bill() -> None:
+    store = MemoryStore()
+    service.init_store(store)
+    line = service.add_line(store, NUMBER, "4g-56", date(2026, 9, 1))
+    closed = datetime(2026, 10, 20, 12, tzinfo=SHANGHAI)
+    store.update_subscriber(attrs.evolve(line, statuses=(StatusChange(closed, LineStatus.CLOSED),)))
+    now = datetime(2026, 11, 25, 10, tzinfo=SHANGHAI)
+    with pytest.raises(Conflict, match="has no open bill for 2026-11"):
+        service.adjust(store, NUMBER, Month(2026, 11), Money(-1), "goodwill", now)
+    service.adjust(store, NUMBER, Month(2026, 10), Money(-1), "goodwill", now)  # its last month
+    assert check_store(store, service.load_catalog(store)).problems == ()

@@ -2,9 +2,9 @@
 
 Roles are plain data that the front-end passes in (it has authenticated its agent; the core
 only checks what a role may do). The audit trail records the acts an operator must be able to
-account for: a supervisor's adjustment above the limit, personal data shown unmasked, a store
-imported. Masking is for display: the store keeps what it was given (the holder's identity
-number is already kept masked, see `identity.mask_id`).
+account for: every manual adjustment and complaint credit, a change of the credit limit, and
+personal data shown unmasked. Masking is for display (`redact`): the store keeps what it was
+given (the holder's identity number is already kept masked, see `identity.mask_id`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ T = TypeVar("T")
 
 
 class Role(enum.StrEnum):
-    """What an actor may do: an agent works the front line; a supervisor also approves
-    adjustments above the limit and may see personal data unmasked."""
+    """What an actor may do: an agent works the front line; a supervisor also adjusts and
+    credits above the limit and sets the limit. Anyone may ask to see personal data unmasked;
+    every such reveal is recorded."""
 
     AGENT = "agent"
     SUPERVISOR = "supervisor"

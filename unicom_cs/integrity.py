@@ -11,7 +11,9 @@ Everything the library keeps that could be derived is derived again and compared
   every credit posting names a ticket, and a ticket's credits add up to what it says it
   credited. A balance is the sum of its ledger, so a ledger whose every posting is reproduced
   from its source reproduces the balance;
-- every line's account, every usage record's line, every order's and ticket's line exist.
+- every line's account, every usage record's line, every order's and ticket's line exist;
+  every adjustment falls in a month its line is billed for; every account's version counts
+  its ledger postings.
 
 It reads only through the `Store` port, so it runs on every adapter.
 """
@@ -103,16 +105,36 @@ def _check(store: Store, catalog: Catalog, counts: dict[str, int]) -> Iterator[P
         if again != bill:
             yield Problem(f"bill {bill.id}", _difference(bill, again))
         posted = postings.get(bill.id, [])
-        if [p.amount for p in posted] != [-bill.total]:
-            amounts = ", ".join(str(p.amount) for p in posted) or "nothing"
+        if [(p.amount, p.account_id) for p in posted] != [(-bill.total, bill.account_id)]:
+            amounts = ", ".join(f"{p.amount} to {p.account_id}" for p in posted) or "nothing"
             yield Problem(
-                f"bill {bill.id}", f"posted to the ledger as {amounts}, expected {-bill.total}"
+                f"bill {bill.id}",
+                f"posted to the ledger as {amounts}, expected {-bill.total} to {bill.account_id}",
             )
     for ref, posted in postings.items():
         if ref not in bill_ids:
             yield Problem(f"ledger entry {posted[0].id}", f"posts bill {ref}, which is not stored")
 
     yield from _check_money_sources(store, entries)
+    per_account: dict[str, int] = defaultdict(int)
+    for e in entries:
+        per_account[e.account_id] += 1
+    for account in store.accounts():  # an account changes only by postings to its ledger
+        if account.version != per_account[account.id]:
+            yield Problem(
+                f"account {account.id}",
+                f"at version {account.version}, but its ledger has {per_account[account.id]}"
+                " posting(s)",
+            )
+    for adj in store.all_adjustments():
+        line = lines.get(adj.msisdn)
+        last = None if line is None else line.last_billed_month
+        if (
+            line is None
+            or adj.month < line.first_billed_month
+            or (last is not None and adj.month > last)
+        ):
+            yield Problem(f"adjustment {adj.id}", f"no bill of its line can hold {adj.month}")
     for order in store.orders():
         if order.msisdn not in lines:
             yield Problem(f"order {order.id}", f"its number {order.msisdn} is not a line")

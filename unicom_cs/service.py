@@ -655,7 +655,12 @@ def adjust(
             raise Conflict(
                 "bill", bill_id(sub.msisdn, month), "already issued: adjust a later month"
             )
-        if month < sub.first_billed_month or month > Month.of(as_instant(now)):
+        last = sub.last_billed_month  # a closed line's final month
+        if (
+            month < sub.first_billed_month
+            or month > Month.of(as_instant(now))
+            or (last is not None and month > last)
+        ):
             raise Conflict("line", sub.msisdn, f"has no open bill for {month}")
         adj = Adjustment(
             f"ADJ-{sub.msisdn}-{month.key}-{len(store.adjustments(sub.msisdn, month)) + 1}",

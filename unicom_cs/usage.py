@@ -282,6 +282,9 @@ def read_csv(
         if len(cells) != width:
             errors.append(RowError(where, f"expected {width} fields, found {len(cells)}", line))
             continue
+        if "\x00" in line:  # no database text column holds it (PostgreSQL refuses it)
+            errors.append(RowError(where, "contains a NUL character", line.replace("\x00", "")))
+            continue
         try:
             record = parse(cells if in_order else [cells[i] for i in index])
         except InvalidValue as e:

@@ -57,7 +57,6 @@ def store_import(env: Env, directory: Path) -> None:
     A bad row or a short file rejects the whole export: the store is left as it was (a SQLite
     file this command created is removed again).
     """
-    from unicom_cs.errors import UnicomError
     from unicom_cs.store.sqlite import SCHEMA_VERSION  # the PostgreSQL store shares it
     from unicom_cs.store.transfer import import_store, read_manifest
 
@@ -67,7 +66,7 @@ def store_import(env: Env, directory: Path) -> None:
     try:
         store = env.store(create=True, empty=True)
         manifest = import_store(store, directory, SCHEMA_VERSION, env.shown_location)
-    except UnicomError:
+    except BaseException:  # whatever went wrong, the file this import made goes again
         if created and new_file is not None:
             env.close()
             for suffix in ("", "-wal", "-shm"):

@@ -210,9 +210,10 @@ class SQLiteStore:
         """
         done = []
         for migration in MIGRATIONS:
-            version = self.schema_version() or 0
-            if version < migration.version <= to:
-                self._run_script(migration.script, migration.data, migration.version)
+            version = self.schema_version()
+            if (version or 0) < migration.version <= to and self._run_script(
+                migration.script, migration.data, migration.version, before=version
+            ):
                 done.append(migration)
         return done
 
@@ -221,9 +222,16 @@ class SQLiteStore:
         script: str,
         data: Callable[[sqlite3.Connection], None] = no_data_change,
         version: int | None = None,
-    ) -> None:
+        before: int | None = None,
+    ) -> bool:
+        """Run a schema script in one transaction, if the store is still at version `before`
+        once the write lock is taken (another process opening the store at the same moment may
+        have run it first: then nothing is done and the answer is False)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            if self.schema_version() != before:
+                self._db.execute("ROLLBACK")
+                return False
             for statement in _statements(script):
                 self._db.execute(statement)
             data(self._db)
@@ -235,6 +243,7 @@ class SQLiteStore:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        return True
 
     def schema_version(self) -> int | None:
         """The store's schema version; None for a file that is not (yet) a ucs store."""

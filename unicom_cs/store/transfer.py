@@ -27,7 +27,14 @@ from unicom_cs.audit import AuditEntry
 from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.complaints import Ticket
 from unicom_cs.contacts import ContactRecord
-from unicom_cs.errors import BatchRejected, Conflict, RowError, StoreError, UnicomError
+from unicom_cs.errors import (
+    BatchRejected,
+    Conflict,
+    InvalidValue,
+    RowError,
+    StoreError,
+    UnicomError,
+)
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.notify import Message
 from unicom_cs.orders import ServiceOrder
@@ -109,6 +116,14 @@ def _add_contacts(store: Store, records: list[ContactRecord]) -> None:
     store.add_contacts(records)
 
 
+def _add_message(store: Store) -> Callable[[Message], None]:
+    def add(message: Message) -> None:
+        if not store.add_message(message):
+            raise Conflict("message key", message.key, "appears twice in the dump")
+
+    return add
+
+
 def _all_adjustments(store: Store) -> Iterator[Adjustment]:
     return store.all_adjustments()
 
@@ -165,7 +180,7 @@ def _entities(versions: dict[str, int]) -> tuple[Entity, ...]:
         _typed("tickets.jsonl", Ticket, lambda s: s.tickets(), lambda s: s.add_ticket),
         _typed("tasks.jsonl", Task, lambda s: s.tasks(), lambda s: s.add_task),
         _batched("contacts.jsonl", ContactRecord, lambda s: s.all_contacts(), _add_contacts),
-        _typed("messages.jsonl", Message, lambda s: s.messages(), lambda s: s.add_message),
+        _typed("messages.jsonl", Message, lambda s: s.messages(), _add_message),
         Entity("events.jsonl", _events, _numbered_event, _add_events),
         _typed("audit.jsonl", AuditEntry, lambda s: s.audit_trail(), lambda s: s.add_audit),
     )
@@ -191,7 +206,7 @@ def export_store(store: Store, directory: Path, schema_version: int) -> Manifest
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if any(directory.iterdir()):
-            raise StoreError(str(directory), "is not empty: export into a new directory")
+            raise Conflict("export directory", str(directory), "is not empty: use a new one")
         counts: dict[str, int] = {}
         with store.transaction():
             for entity in _entities({}):
@@ -229,19 +244,28 @@ def read_manifest(directory: Path) -> Manifest:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StoreError(str(directory), f"no {MANIFEST}: not a complete export") from None
+        raise InvalidValue(
+            "dump", str(directory), f"no {MANIFEST}: not a complete export"
+        ) from None
     except (OSError, ValueError) as e:
         raise StoreError(str(path), f"unreadable manifest: {e}") from e
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise StoreError(str(path), f"not a {FORMAT} export")
+        raise InvalidValue("dump manifest", str(path), f"not a {FORMAT} export")
     if data.get("format_version") != FORMAT_VERSION:
-        raise StoreError(
-            str(path), f"format version {data.get('format_version')}, expected {FORMAT_VERSION}"
+        version = data.get("format_version")
+        raise InvalidValue(
+            "dump manifest", str(path), f"format version {version}, expected {FORMAT_VERSION}"
         )
-    try:
-        return structure(data, Manifest)
-    except Exception as e:  # cattrs reports a malformed manifest in its own exception types
-        raise StoreError(str(path), f"malformed manifest: {e}") from e
+    counts = data.get("counts")
+    if (
+        not isinstance(data.get("schema_version"), int)
+        or not isinstance(counts, dict)
+        or not all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items())
+    ):
+        raise InvalidValue(
+            "dump manifest", str(path), "expected a schema_version and a row count per file"
+        )
+    return Manifest(data["schema_version"], counts)
 
 
 def import_store(
@@ -267,7 +291,8 @@ def import_store(
             raise StoreError(target, "is not empty: import into a new store")
         for entity in _entities(versions):
             _import_file(store, directory, entity, manifest.counts.get(entity.file), errors)
-        _check_versions(store, versions, errors)
+        if not errors:  # (after a refused row a database may take no more statements)
+            _check_versions(store, versions, errors)
         if errors:
             raise BatchRejected(str(directory), tuple(errors))
     return manifest
@@ -314,8 +339,8 @@ def _add(
 ) -> None:
     try:
         entity.add(store, batch)
-    except UnicomError as e:
-        _note(errors, RowError(where, str(e)))
+    except (UnicomError, OverflowError, ValueError) as e:  # a value the store cannot hold
+        _note(errors, RowError(where, str(e) or type(e).__name__))
 
 
 def _check_versions(store: Store, versions: dict[str, int], errors: list[RowError]) -> None:
