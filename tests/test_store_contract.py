@@ -37,6 +37,7 @@ from unicom_cs.errors import (
     NotInitialised,
     StaleVersion,
     StoreError,
+    UnicomError,
 )
 from unicom_cs.events import Event, LineOpened, PaymentReceived, TariffsLoaded, TicketChanged
 from unicom_cs.money import Money
@@ -48,6 +49,7 @@ from unicom_cs.ports import Store
 from unicom_cs.serialization import to_json
 from unicom_cs.store import open_store
 from unicom_cs.store.memory import MemoryStore
+from unicom_cs.store.postgres import PostgresStore
 from unicom_cs.store.sqlite import SQLiteStore
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import Direction, Service, UsageRecord
@@ -1149,3 +1151,36 @@ def test_a_unit_of_work_spoilt_by_a_database_error_is_rolled_back_whole(
     assert everything(one) == before
     one.add_account(Account("ACC-1"))  # the connection is fine afterwards
     assert one.get_account("ACC-1") == Account("ACC-1")
+
+
+def _second_connection(store: Store) -> Store | None:
+    """Another connection to the same store (None for the in-memory store)."""
+    if isinstance(store, SQLiteStore):
+        return SQLiteStore(store.location, create=False)
+    if isinstance(store, PostgresStore):
+        assert POSTGRES_DSN is not None
+        return PostgresStore(POSTGRES_DSN, schema=store.schema, create=False)
+    return None
+
+
+def test_a_reader_sees_one_view_and_does_not_hold_writers_back(store: Store) -> None:
+    open_line(store, A)
+    other = _second_connection(store)
+    with store.reading():
+        assert [a.id for a in store.accounts()] == [f"ACC-{A}"]
+        if other is not None:  # a writer on another connection is not held back…
+            open_line(other, B)
+            assert {a.id for a in other.accounts()} == {f"ACC-{A}", f"ACC-{B}"}
+        assert [a.id for a in store.accounts()] == [f"ACC-{A}"]  # …and the view does not move
+    if other is not None:
+        other.close()
+        assert {a.id for a in store.accounts()} == {f"ACC-{A}", f"ACC-{B}"}
+
+
+def test_nothing_may_be_written_while_reading(store: Store) -> None:
+    if isinstance(store, MemoryStore):
+        pytest.skip("the in-memory store trusts its caller")
+    before = everything(store)
+    with pytest.raises(UnicomError), store.reading():
+        store.set_setting("x", "1")
+    assert everything(store) == before

@@ -57,8 +57,8 @@ class CheckReport:
 
 
 def check_store(store: Store, catalog: Catalog) -> CheckReport:
-    """Check the whole store (read in one transaction: a consistent view)."""
-    with store.transaction():
+    """Check the whole store (read in one consistent view that does not hold writers back)."""
+    with store.reading():
         counts: dict[str, int] = defaultdict(int)
         problems = list(_check(store, catalog, counts))
     return CheckReport(counts["bills"], counts["entries"], counts["usage"], tuple(problems))

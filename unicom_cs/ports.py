@@ -45,6 +45,11 @@ from unicom_cs.visits import Task
 class Store(Protocol):
     def transaction(self) -> AbstractContextManager[None]: ...
 
+    # a read-only unit of work: one consistent view of the store that does not hold writers
+    # back (an export, a check); nothing may be written inside it; inside a transaction it is
+    # part of that transaction
+    def reading(self) -> AbstractContextManager[None]: ...
+
     def close(self) -> None: ...
 
     # catalog: the TOML sources, in the order they were loaded (bundled first)

@@ -87,6 +87,10 @@ class MemoryStore:
         finally:
             self._undo = None
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        yield  # one thread, one view: nothing changes while the caller reads
+
     def _did(self, undo: Callable[[], object]) -> None:
         if self._undo is not None:
             self._undo.append(undo)

@@ -348,6 +348,21 @@ class PostgresStore:
         finally:
             self._depth, self._failed = 0, None
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A serializable, read-only, deferrable transaction: a consistent snapshot that never
+        holds writers back and is never undone for them."""
+        if self._depth:
+            yield
+            return
+        self._execute("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE")
+        self._depth, self._failed = 1, None
+        try:
+            yield
+        finally:
+            self._depth, self._failed = 0, None
+            self._rollback()
+
     def _commit(self) -> None:
         failed = self._failed
         if failed is not None or self._conn.info.transaction_status == TransactionStatus.INERROR:

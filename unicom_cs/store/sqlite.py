@@ -25,7 +25,14 @@ from unicom_cs.audit import AuditEntry
 from unicom_cs.billing import Adjustment, Bill
 from unicom_cs.complaints import Ticket, TicketState
 from unicom_cs.contacts import ContactRecord
-from unicom_cs.errors import Conflict, NotFound, NotInitialised, StaleVersion, StoreError
+from unicom_cs.errors import (
+    Conflict,
+    InvariantBroken,
+    NotFound,
+    NotInitialised,
+    StaleVersion,
+    StoreError,
+)
 from unicom_cs.events import EVENT_TYPES, Event
 from unicom_cs.money import D, Money
 from unicom_cs.notify import Message, MessageState
@@ -275,6 +282,26 @@ class SQLiteStore:
                 raise StoreError(self.location, str(e)) from e
         finally:
             self._depth -= 1
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A deferred transaction: under WAL, a snapshot that writers do not wait for."""
+        if self._depth:
+            yield
+            return
+        try:
+            self._db.execute("BEGIN DEFERRED")
+        except sqlite3.Error as e:
+            raise StoreError(self.location, str(e)) from e
+        self._depth += 1
+        before = self._db.total_changes
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self._db.execute("ROLLBACK")  # end the snapshot
+        if self._db.total_changes != before:
+            raise InvariantBroken("store", self.location, "written to inside reading()")
 
     def close(self) -> None:
         self._db.close()

@@ -208,7 +208,7 @@ def export_store(store: Store, directory: Path, schema_version: int) -> Manifest
         if any(directory.iterdir()):
             raise Conflict("export directory", str(directory), "is not empty: use a new one")
         counts: dict[str, int] = {}
-        with store.transaction():
+        with store.reading():  # one consistent view; agents go on working meanwhile
             for entity in _entities({}):
                 with (directory / entity.file).open("w", encoding="utf-8", newline="\n") as out:
                     counts[entity.file] = _write_rows(out, entity.rows(store))
