@@ -1294,3 +1294,18 @@ def test_a_real_process_exits_1_for_a_refusal_and_2_for_bad_usage(
         assert "Traceback" not in result.stdout + result.stderr
     listed = _run(tmp_path, "visit", "list", "--json")
     assert json.loads(listed.stdout) == []  # the refused resolution made no visit
+
+
+def test_a_stale_version_changes_nothing_and_the_shown_one_works(ucs: Ucs) -> None:
+    dispute(ucs)
+    at = "2026-11-25T11:00"
+    ucs(f"complaint resolve CMP-000001 --resolution explained {BY}", now=at)
+    shown = ticket(ucs, now=at)["version"]
+    stale = f"complaint close CMP-000001 --outcome satisfied --by V1 --if-version {shown - 1}"
+    assert refused(ucs, stale, now=at) == (
+        "error: ticket 'CMP-000001' was changed by someone else: you saw version "
+        f"{shown - 1}, it is now at version {shown} (see `ucs complaint show`): read it again"
+    )
+    closed = f"complaint close CMP-000001 --outcome satisfied --by V1 --if-version {shown}"
+    assert "closed" in ucs(closed, now=at).stdout
+    assert ticket(ucs, now=at)["version"] == shown + 1

@@ -444,11 +444,12 @@ def record_visit(
     *,
     score: int | None = None,
     note_text: str = "",
+    expected_version: int | None = None,
 ) -> tuple[Task, Ticket | None]:
     """Record a call of a task. For a complaint's return visit the outcome drives the ticket:
     satisfied closes it, dissatisfied reopens it (and ends this visit: a new one comes with the
     next resolution), unreachable is a failed attempt (the ticket closes after
-    `complaints.MAX_VISIT_ATTEMPTS`)."""
+    `complaints.MAX_VISIT_ATTEMPTS`). `expected_version`: the ticket's, as for `get_ticket`."""
     now = as_instant(now)
     reached = outcome is not c.VisitOutcome.UNREACHABLE
     attempt = AttemptOutcome.REACHED if reached else AttemptOutcome.UNREACHABLE
@@ -456,7 +457,7 @@ def record_visit(
         task = get_task(store, task_id)
         ticket = None
         if task.kind is TaskKind.COMPLAINT_FOLLOW_UP:
-            before = get_ticket(store, task.ticket_id)
+            before = get_ticket(store, task.ticket_id, expected_version)
             ticket = c.record_visit(before, by, now, outcome, score=score, note=note_text)
             ticket = store.update_ticket(ticket)
             if ticket.steps != before.steps:

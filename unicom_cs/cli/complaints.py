@@ -437,6 +437,7 @@ def complaint_resolve(
 @click.option("--score", type=click.IntRange(1, 5), help="Satisfaction 1-5 (when reached).")
 @click.option("--note", "note_text", default="")
 @by_option
+@if_version_option
 @json_option
 @pass_env
 def complaint_close(
@@ -446,6 +447,7 @@ def complaint_close(
     score: int | None,
     note_text: str,
     by: str,
+    if_version: int | None,
     as_json: bool,
 ) -> None:
     """Record the return visit of a resolved ticket: satisfied closes it, dissatisfied
@@ -468,6 +470,7 @@ def complaint_close(
         VisitOutcome(outcome),
         score=score,
         note_text=note_text,
+        expected_version=if_version,
     )
     assert ticket is not None
     _done(ticket, as_json, f"return visit {task.id}: {outcome}")
