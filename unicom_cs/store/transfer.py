@@ -124,10 +124,6 @@ def _add_message(store: Store) -> Callable[[Message], None]:
     return add
 
 
-def _all_adjustments(store: Store) -> Iterator[Adjustment]:
-    return store.all_adjustments()
-
-
 def _entities(versions: dict[str, int]) -> tuple[Entity, ...]:
     """In the order an import adds them (what is referred to before what refers to it).
 
@@ -165,9 +161,7 @@ def _entities(versions: dict[str, int]) -> tuple[Entity, ...]:
         ),
         _typed("accounts.jsonl", Account, lambda s: s.accounts(), add_account),
         _typed("lines.jsonl", Subscriber, lambda s: s.subscribers(), lambda s: s.add_subscriber),
-        _batched(
-            "usage.jsonl", UsageRecord, lambda s: s.all_usage(), lambda s, vs: s.add_usage(vs)
-        ),
+        _batched("usage.jsonl", UsageRecord, lambda s: s.all_usage(), _add_usage),
         _typed("bills.jsonl", Bill, lambda s: s.all_bills(), lambda s: s.add_bill),
         _typed(
             "adjustments.jsonl",
