@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -21,6 +22,7 @@ from unicom_cs.contacts import COLUMNS
 from unicom_cs.errors import Conflict
 from unicom_cs.integrity import check_store
 from unicom_cs.money import Money
+from unicom_cs.orders import ServiceOrder
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.store.memory import MemoryStore
 from unicom_cs.subscriber import LineStatus, StatusChange
@@ -302,3 +304,33 @@ def test_a_closed_line_takes_no_adjustment_after_its_final_bill() -> None:
         service.adjust(store, NUMBER, Month(2026, 11), Money(-1), "goodwill", now)
     service.adjust(store, NUMBER, Month(2026, 10), Money(-1), "goodwill", now)  # its last month
     assert check_store(store, service.load_catalog(store)).problems == ()
+
+
+def test_redact_masks_people_however_deep_and_leaves_everything_else_as_it_is() -> None:
+    from unicom_cs.audit import redact
+    from unicom_cs.orders import Channel, OrderRequest, OrderType
+    from unicom_cs.service import OrderResult
+
+    store = MemoryStore()
+    service.init_store(store)
+    line = service.add_line(store, NUMBER, "4g-56", date(2026, 10, 1), name="李伟")
+    request = OrderRequest("r1", NUMBER, OrderType.CHANGE_HOLDER, Channel.COUNTER, holder="张三")
+    order = attrs.evolve(store_order(store), request=request)
+    shown: dict[str, Any] = redact({"results": [OrderResult(order, line)], "n": 1})
+    [result] = shown["results"]
+    assert shown["n"] == 1
+    assert (result.line.name, result.order.request.holder) == ("李*", "张*")
+    assert (line.name, order.request.holder) == ("李伟", "张三")  # the values themselves stay
+    bill, rated = service.bill_for(
+        store, NUMBER, datetime(2026, 11, 25, tzinfo=SHANGHAI), Month(2026, 10)
+    )
+    assert (
+        redact(bill) is bill and redact(rated) is rated
+    )  # nothing personal in a bill: not even copied
+
+
+def store_order(store: MemoryStore) -> ServiceOrder:
+    from unicom_cs.orders import Channel, OrderRequest, OrderType
+
+    request = OrderRequest("r0", NUMBER, OrderType.SERVICE_OPEN, Channel.HOTLINE, "caller-id")
+    return service.submit_order(store, request, datetime(2026, 11, 25, tzinfo=SHANGHAI)).order

@@ -10,6 +10,8 @@ given (the holder's identity number is already kept masked, see `identity.mask_i
 from __future__ import annotations
 
 import enum
+import functools
+import typing
 from datetime import datetime
 from typing import TypeVar
 
@@ -65,8 +67,10 @@ def redact(value: T) -> T:
     """`value` fit to show an agent: every holder's name and identity number in it masked,
     and password hashes hidden, however deep (a line in a result in a list…).
 
-    Lines (`Subscriber.redacted`), accounts and order requests are masked; other attrs
-    values, tuples, lists and dicts are walked; anything else is returned as it is.
+    Lines (`Subscriber.redacted`), accounts and order requests are masked; tuples, lists,
+    dicts and the fields of other attrs values that can hold one of them are walked (a bill
+    with its rated records cannot, and is not walked at all); anything else is returned as it
+    is.
     """
     from unicom_cs.account import Account
     from unicom_cs.orders import OrderRequest
@@ -78,13 +82,12 @@ def redact(value: T) -> T:
         return attrs.evolve(value, holder=mask_name(value.holder))
     if attrs.has(type(value)):
         changes = {}
-        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
-            if not field.init:
-                continue
-            inner = getattr(value, field.name)
+        kind: type = type(value)
+        for name, alias in _personal_fields(kind):
+            inner = getattr(value, name)
             shown = redact(inner)
             if shown is not inner:
-                changes[field.alias or field.name] = shown
+                changes[alias] = shown
         return attrs.evolve(value, **changes) if changes else value  # type: ignore[misc]
     if isinstance(value, tuple | list):
         items = [redact(v) for v in value]
@@ -94,6 +97,46 @@ def redact(value: T) -> T:
     if isinstance(value, dict):
         return {k: redact(v) for k, v in value.items()}  # type: ignore[return-value]
     return value
+
+
+@functools.cache
+def _personal_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """The (name, init alias) of the fields of an attrs class whose declared type can hold a
+    line, an account or an order request, found once per class from its type hints."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint that does not resolve: walk every field, to be safe
+        hints = {}
+    return tuple(
+        (f.name, f.alias or f.name)
+        for f in attrs.fields(cls)
+        if f.init and _may_hold(hints.get(f.name, object), {cls})
+    )
+
+
+def _may_hold(tp: object, seen: set[type]) -> bool:
+    from unicom_cs.account import Account
+    from unicom_cs.orders import OrderRequest
+    from unicom_cs.subscriber import Subscriber
+
+    args = typing.get_args(tp)
+    if args:
+        return any(_may_hold(a, seen) for a in args if a is not Ellipsis)
+    if tp in (Subscriber, Account, OrderRequest, object, typing.Any):
+        return True
+    if isinstance(tp, type) and attrs.has(tp) and tp not in seen:
+        return _walk_fields(tp, seen)
+    return False
+
+
+def _walk_fields(cls: type, seen: set[type]) -> bool:
+    """Whether an attrs class can hold personal data, `seen` guarding against cycles."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return True
+    seen = seen | {cls}
+    return any(f.init and _may_hold(hints.get(f.name, object), seen) for f in attrs.fields(cls))
 
 
 def mask_name(name: str) -> str:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import sys
-import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -28,9 +26,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 VERSION = "0.5.0"
-#: A command undone by the database for a concurrent change (`ConcurrentUpdate`: nothing was
-#: written) is run again, up to this many times in all, after a short random pause.
-ATTEMPTS = 8
 
 
 def default_store_path() -> str:
@@ -113,7 +108,11 @@ pass_env = click.make_pass_decorator(Env)
 
 
 def pause(attempt: int) -> None:
-    """Wait a little, at random, before trying a unit of work the database undid again."""
+    """Wait a little, at random, before trying a unit of work the database undid again (the
+    CLI may read clocks and sleep; the core never does)."""
+    import random
+    import time
+
     time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not secrecy
 
 
@@ -128,18 +127,11 @@ class UcsCommand(click.Command):
         self.retry = retry
 
     def invoke(self, ctx: click.Context) -> Any:
-        from unicom_cs.errors import ConcurrentUpdate
-
         if not self.retry:
             return super().invoke(ctx)
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return super().invoke(ctx)
-            except ConcurrentUpdate:
-                if attempt == ATTEMPTS:
-                    raise
-                pause(attempt)  # the CLI may read clocks and sleep; the core never does
-        return None
+        from unicom_cs.service import run_again  # the core's one retry rule, `ATTEMPTS` times
+
+        return run_again(lambda: super(UcsCommand, self).invoke(ctx), pause)
 
 
 class UcsGroup(click.Group):

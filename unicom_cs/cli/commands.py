@@ -308,8 +308,9 @@ def subscriber_show(env: Env, number: str, reveal: bool, as_json: bool) -> None:
     from unicom_cs.period import Month
 
     store = env.store()
-    sub = service.get_line(store, number)
-    shown = _revealed(env, reveal, sub.msisdn)
+    line = service.get_line(store, number)
+    shown = _revealed(env, reveal, line.msisdn)
+    sub = line.redacted(reveal=shown)  # what this command shows of the line
     account = service.get_account(store, sub.account_id).redacted(reveal=shown)
     carrier = province = None
     if sub.kind is LineKind.MOBILE:
@@ -321,7 +322,7 @@ def subscriber_show(env: Env, number: str, reveal: bool, as_json: bool) -> None:
     if as_json:
         emit_json(
             {
-                "line": sub.redacted(reveal=shown),
+                "line": sub,
                 "status": sub.status.value,
                 "plan_now": sub.plan_on(Month.of(env.now)),
                 "pending_plan": (
@@ -353,8 +354,8 @@ def subscriber_show(env: Env, number: str, reveal: bool, as_json: bool) -> None:
         ),
         ("activated", sub.activated),
         ("first month", sub.first_month.value),
-        ("name", sub.redacted(reveal=shown).name or "-"),
-        ("holder id", sub.redacted(reveal=shown).holder_id or "-"),
+        ("name", sub.name or "-"),
+        ("holder id", sub.holder_id or "-"),
         ("password", "set" if sub.password else "not set"),
         ("account", f"{account.id} ({account.mode.value})"),
     ]
