@@ -58,6 +58,7 @@ _LAUNCHER = """
 import contextlib, pathlib, runpy, sys
 import unicom_cs.cli, unicom_cs.service, unicom_cs.care, unicom_cs.integrity
 import unicom_cs.store.sqlite
+unicom_cs.cli.app.main.load_all()  # the lazy group's command modules, before the release
 with contextlib.suppress(ImportError):
     import unicom_cs.store.postgres
 ready, args = sys.argv[1], sys.argv[2:]

@@ -1,11 +1,11 @@
-"""The `ucs` command line: a thin layer that parses, calls `unicom_cs.service` and prints."""
+"""The `ucs` command line: a thin layer that parses, calls `unicom_cs.service` and prints.
 
-from unicom_cs.cli import care_kpi as _care_kpi  # noqa: F401 - registers contact and kpi
-from unicom_cs.cli import channels as _channels  # noqa: F401 - sms, ivr, notify, roaming, club
-from unicom_cs.cli import commands as _commands  # noqa: F401 - registers the commands
-from unicom_cs.cli import complaints as _complaints  # noqa: F401 - registers its commands
-from unicom_cs.cli import orders as _orders  # noqa: F401 - registers the order commands
-from unicom_cs.cli import store_cmds as _store  # noqa: F401 - store migrate, export, import…
+The commands' modules (`commands`, `orders`, `channels`, `complaints`, `care_kpi`, `store_cmds`)
+register their commands on `main` when imported; `main` imports each only when one of its
+commands is looked up (`unicom_cs.cli.app.COMMANDS` says which module has which command), so
+`ucs --help` and `ucs --version` import none of them. `main.load_all()` imports them all.
+"""
+
 from unicom_cs.cli.app import main
 
 __all__ = ["main"]

@@ -1,24 +1,27 @@
 """The `ucs` group: shared options, parameter types, output helpers and error handling.
 
 Only click and the standard library are imported here, so `ucs --help` and `ucs --version` stay
-fast; each command imports the core it needs when it runs. Every `UnicomError` becomes one line
-on stderr and exit code 1; bad arguments are click's usage errors, exit code 2. No traceback
-reaches a user (set UCS_DEBUG=1 to see one for an unexpected error).
+fast: the group knows from `COMMANDS` which module registers each command, and imports that module
+only when one of its commands runs or shows its own help; each command imports the core it needs
+when it runs. Every `UnicomError` becomes one line on stderr and exit code 1; bad arguments are
+click's usage errors, exit code 2. No traceback reaches a user (set UCS_DEBUG=1 to see one for an
+unexpected error).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from unicom_cs.audit import Actor
     from unicom_cs.money import Money
     from unicom_cs.period import Month
@@ -134,11 +137,89 @@ class UcsCommand(click.Command):
         return run_again(lambda: super(UcsCommand, self).invoke(ctx), pause)
 
 
+class LazyCommand(NamedTuple):
+    """Where a lazy command of a `UcsGroup` is registered, and its short help for the group's
+    help (its docstring's first sentence, as click would shorten it)."""
+
+    module: str
+    short_help: str
+
+
 class UcsGroup(click.Group):
-    """A group that turns the library's errors into one-line messages."""
+    """A group that turns the library's errors into one-line messages, and whose commands may
+    be lazy: `lazy_subcommands` maps a command's name to the module that registers it on this
+    group and to its short help. The module is imported only when the command is looked up
+    (to run it, or for its own help); the group's help and completions come from the table.
+    """
 
     command_class = UcsCommand
     group_class = type  # subgroups are UcsGroups, so their commands are UcsCommands too
+
+    def __init__(
+        self, *args: Any, lazy_subcommands: Mapping[str, LazyCommand] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands: Mapping[str, LazyCommand] = lazy_subcommands or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy_subcommands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in self.lazy_subcommands:
+            command = self._load(cmd_name)
+        return command
+
+    def load_all(self) -> None:
+        """Import the modules of every lazy command, so that `commands` holds them all."""
+        for name in self.lazy_subcommands:
+            if name not in self.commands:
+                self._load(name)
+
+    def _load(self, name: str) -> click.Command:
+        import importlib
+
+        module = self.lazy_subcommands[name].module
+        importlib.import_module(module)  # its decorators register its commands on the group
+        command = self.commands.get(name)
+        if command is None:
+            raise RuntimeError(f"{module} does not register the command {name!r}")
+        return command
+
+    def _listed(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command as help and completion show it, without importing it: the command if
+        it is loaded, else a stand-in with its short help from the table."""
+        command = self.commands.get(name)
+        if command is None and name in self.lazy_subcommands:
+            command = click.Command(name, help=self.lazy_subcommands[name].short_help)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click.Group.format_commands, with `_listed` for `get_command`
+        from gettext import gettext as _  # as click says it (click has imported gettext)
+
+        commands = []
+        for name in self.list_commands(ctx):
+            command = self._listed(ctx, name)
+            if command is not None and not command.hidden:
+                commands.append((name, command))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+            rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
+            with formatter.section(_("Commands")):
+                formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        # click.Group.shell_complete, with `_listed` for `get_command`
+        from click.shell_completion import CompletionItem
+
+        results = []
+        for name in self.list_commands(ctx):
+            command = self._listed(ctx, name) if name.startswith(incomplete) else None
+            if command is not None and not command.hidden:
+                results.append(CompletionItem(name, help=command.get_short_help_str()))
+        results.extend(click.Command.shell_complete(self, ctx, incomplete))  # the options
+        return results
 
     def invoke(self, ctx: click.Context) -> Any:
         from unicom_cs.errors import UnicomError
@@ -222,6 +303,8 @@ def month_option(help_text: str, required: bool = False) -> Callable[[F], F]:
 def emit_json(value: Any, *, reveal: bool = False) -> None:
     """`value` as JSON; holders' names and identity numbers masked unless `reveal` (which the
     command has written to the audit trail)."""
+    import json
+
     from unicom_cs.audit import redact
     from unicom_cs.serialization import unstructure
 
@@ -256,8 +339,109 @@ def _width(text: str) -> int:
 
 # ------------------------------------------------------------------ the group
 
+_CARE_KPI = "unicom_cs.cli.care_kpi"
+_CHANNELS = "unicom_cs.cli.channels"
+_COMMANDS = "unicom_cs.cli.commands"
+_COMPLAINTS = "unicom_cs.cli.complaints"
+_ORDERS = "unicom_cs.cli.orders"
+_STORE = "unicom_cs.cli.store_cmds"
 
-@click.group(cls=UcsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Every command of `ucs`: the module whose decorators register it on `main`, and its short help
+# for `ucs --help` (tests/test_cli_lazy.py checks both against the commands themselves).
+COMMANDS: dict[str, LazyCommand] = {
+    "arrears": LazyCommand(_COMMANDS, "Accounts in arrears (欠费), or one line's account."),
+    "balance": LazyCommand(
+        _COMMANDS, "Balance, unbilled charges, arrears and bills of a line's account."
+    ),
+    "bill": LazyCommand(_COMMANDS, "Bill inquiry, explanation and the monthly bill run."),
+    "club": LazyCommand(
+        _CHANNELS, "The customer club (10018): star levels, privileges, special services."
+    ),
+    "complaint": LazyCommand(
+        _COMPLAINTS,
+        "Complaints (投诉): first-question responsibility, time limits, a closed loop.",
+    ),
+    "contact": LazyCommand(
+        _CARE_KPI, "Contact records (calls, messages, chats) from the call-center logs."
+    ),
+    "demo": LazyCommand(
+        _COMMANDS,
+        "Build a demo store (customers, a month of usage), issue the bills and show one.",
+    ),
+    "events": LazyCommand(
+        _COMMANDS,
+        "Domain events in the order they happened (lines opened, bills issued, payments...).",
+    ),
+    "history": LazyCommand(
+        _ORDERS,
+        "The line's whole audit trail: orders and their steps, bills, payments, in time order.",
+    ),
+    "hotline": LazyCommand(
+        _CHANNELS,
+        "The hotlines: who serves what, what a call costs, where a caller is routed.",
+    ),
+    "init": LazyCommand(
+        _COMMANDS, "Create the store with the bundled catalog (safe to run again)."
+    ),
+    "ivr": LazyCommand(
+        _CHANNELS,
+        "Play the 10010 voice menu: keys from stdin (1-9 choose, 0 agent, * back, # repeat).",
+    ),
+    "kpi": LazyCommand(_CARE_KPI, "Service-commitment KPIs and Erlang C staffing."),
+    "line": LazyCommand(
+        _ORDERS,
+        "A line's status: suspend, resume, report a loss, close; roaming; holder; password.",
+    ),
+    "notify": LazyCommand(
+        _CHANNELS,
+        "The notification outbox: welcome calls and SMS, bill notices, reminders, updates.",
+    ),
+    "order": LazyCommand(
+        _ORDERS,
+        "Service orders (业务受理): submit, show, list, cancel, and complete those due.",
+    ),
+    "pack": LazyCommand(
+        _ORDERS,
+        "Monthly data packs (流量包): ordered until cancelled, one order a month per group.",
+    ),
+    "package": LazyCommand(
+        _ORDERS,
+        "Package (套餐) changes: they take effect at 00:00 on the 1st of next month.",
+    ),
+    "pay": LazyCommand(
+        _COMMANDS,
+        "Pay AMOUNT yuan to a line's account (settles the oldest bills first).",
+    ),
+    "recharge": LazyCommand(_COMMANDS, "Recharge AMOUNT yuan (the 10011 recharge line)."),
+    "roaming": LazyCommand(
+        _CHANNELS,
+        "International roaming: destinations, rates, trip estimates (+86 13010199999).",
+    ),
+    "service": LazyCommand(
+        _ORDERS,
+        "Value-added services (增值业务): caller display, ring-back tone, mailbox…",
+    ),
+    "sms": LazyCommand(
+        _CHANNELS,
+        "Answer TEXT sent by line NUMBER to 10010 (or 10901), as the SMS gateway would.",
+    ),
+    "store": LazyCommand(
+        _STORE,
+        "The store itself: schema migrations, a portable dump, an integrity check, the audit"
+        " trail.",
+    ),
+    "subscriber": LazyCommand(_COMMANDS, "Lines (mobile, fixed, broadband) and their accounts."),
+    "tariff": LazyCommand(_COMMANDS, "The catalog: plans, data packs, roaming zones."),
+    "usage": LazyCommand(_COMMANDS, "Call detail records."),
+    "visit": LazyCommand(_COMPLAINTS, "Return visits and outbound calls (回访, 外呼)."),
+}
+
+
+@click.group(
+    cls=UcsGroup,
+    lazy_subcommands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(VERSION, prog_name="ucs")
 @click.option(
     "--store",
