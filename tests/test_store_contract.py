@@ -249,6 +249,8 @@ def test_lines_read_back_and_are_listed_by_number(store: Store) -> None:
     assert [s.msisdn for s in store.subscribers("ACC-1")] == sorted([A, C])
     assert [s.msisdn for s in store.subscribers("ACC-2")] == [B]
     assert list(store.subscribers("ACC-none")) == []
+    assert store.line_keys() == [(s.msisdn, s.account_id) for s in store.subscribers()]
+    assert store.line_keys() == [(B, "ACC-2"), (C, "ACC-1"), (A, "ACC-1")]  # by number
     assert store.update_subscriber(subs[2]).version == 5 == line(store, C).version
 
 

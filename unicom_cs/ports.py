@@ -72,6 +72,11 @@ class Store(Protocol):
 
     def subscribers(self, account_id: str | None = None) -> Iterator[Subscriber]: ...  # by number
 
+    def line_keys(self) -> list[tuple[str, str]]:
+        """Every line's (msisdn, account id), by number: what a bill run lists before it reads
+        each line in its own transaction (a few bytes a line, not the line's whole record)."""
+        ...
+
     # usage
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]: ...
 

@@ -82,7 +82,7 @@ from unicom_cs.orders import (
     transition,
     withdraw,
 )
-from unicom_cs.period import Month, as_instant, months_between
+from unicom_cs.period import CST, Month, as_instant, months_between
 from unicom_cs.ports import Store
 from unicom_cs.rating import RatedRecord
 from unicom_cs.subscriber import Subscriber, new_subscriber
@@ -298,6 +298,27 @@ class ImportReport:
     rejected: tuple[RowError, ...]
 
 
+@attrs.frozen
+class _UsageWindow:
+    """When a line can take usage: from activation, before its closure, after its latest issued
+    bill. Bounds are at the fixed +08:00 offset that records and stored instants have, so that
+    comparing a record's start with them stays in C (a record per comparison, every import)."""
+
+    line: Subscriber
+    opens: datetime
+    closes: datetime | None
+    billed: Month | None  # the latest month issued
+
+    @classmethod
+    def of(cls, store: Store, msisdn: str) -> _UsageWindow | None:
+        sub = store.get_subscriber(msisdn)
+        if sub is None:
+            return None
+        issued = [m for _, m in store.issued_months([msisdn])]
+        closes = None if sub.closed_at is None else sub.closed_at.astimezone(CST)
+        return cls(sub, sub.active_from.astimezone(CST), closes, max(issued, default=None))
+
+
 def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) -> ImportReport:
     """Import parsed CDRs, checking them against the store.
 
@@ -319,8 +340,7 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
     already = 0
     with store.transaction():
         stored = store.usage_by_ids([r.id for r in parsed.records])
-        lines: dict[str, Subscriber | None] = {}
-        latest: dict[str, Month | None] = {}
+        windows: dict[str, _UsageWindow | None] = {}
 
         def reject(i: int, rec: UsageRecord, reason: str) -> None:
             errors.append(RowError(parsed.where(i), reason, format_row(rec)))
@@ -333,24 +353,22 @@ def import_usage(store: Store, parsed: ParsedCdrs, *, skip_bad: bool = False) ->
                 else:
                     reject(i, rec, f"id {rec.id!r} is already stored with other content")
                 continue
-            if rec.msisdn not in lines:
-                lines[rec.msisdn] = store.get_subscriber(rec.msisdn)
-            sub = lines[rec.msisdn]
-            if sub is None:
+            if rec.msisdn not in windows:
+                windows[rec.msisdn] = _UsageWindow.of(store, rec.msisdn)
+            window = windows[rec.msisdn]
+            if window is None:
                 reject(i, rec, f"unknown number {rec.msisdn}")
                 continue
-            if rec.start < sub.active_from:
-                reject(i, rec, f"before the line was activated on {sub.activated}")
+            if rec.start < window.opens:
+                reject(i, rec, f"before the line was activated on {window.line.activated}")
                 continue
-            if sub.closed_at is not None and rec.start >= sub.closed_at:
-                reject(i, rec, f"after the line was closed at {sub.closed_at.isoformat()}")
+            if window.closes is not None and rec.start >= window.closes:
+                reject(i, rec, f"after the line was closed at {window.closes.isoformat()}")
                 continue
-            if sub.msisdn not in latest:
-                closed = [m for _, m in store.issued_months([sub.msisdn])]
-                latest[sub.msisdn] = max(closed) if closed else None
-            last_issued = latest[sub.msisdn]
-            if last_issued is not None and rec.start < last_issued.end:
-                reject(i, rec, f"{sub.msisdn} is billed up to {last_issued}: that period is closed")
+            if window.billed is not None and rec.start < window.billed.end:
+                reject(
+                    i, rec, f"{rec.msisdn} is billed up to {window.billed}: that period is closed"
+                )
                 continue
             fresh.append(rec)
         errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1].lstrip("#")))
@@ -539,6 +557,7 @@ def run_bills(
     now: datetime,
     shard: Shard | None = None,
     pause: Callable[[int], None] | None = None,
+    lines: Sequence[str] | None = None,
 ) -> Iterator[RunResult]:
     """Issue `month`'s bill for every line (of the shard), one line per transaction, streaming.
 
@@ -551,13 +570,22 @@ def run_bills(
     account's ledger as a debit. Lines activated after the month, and lines whose bill is
     already issued, are skipped: a bill run can be repeated.
 
+    Args:
+        lines: the numbers to go through, as `lines_to_bill` listed them (for a caller that
+            counts them first); by default they are listed when the run starts.
+
     Raises:
         Conflict: the month has not ended at `now` (raised at the call, before any bill).
     """
     now = as_instant(now)
     if now < month.end:
         raise Conflict("month", str(month), f"has not ended (now is {now.isoformat()})")
-    return _issue_all(store, month, now, shard, pause)
+    return _issue_all(store, month, now, shard, pause, lines)
+
+
+def lines_to_bill(store: Store, shard: Shard | None = None) -> list[str]:
+    """The numbers a bill run goes through (those of the shard's accounts), by number."""
+    return [m for m, account in store.line_keys() if shard is None or shard.owns(account)]
 
 
 def _issue_all(
@@ -566,32 +594,33 @@ def _issue_all(
     now: datetime,
     shard: Shard | None,
     pause: Callable[[int], None] | None,
+    lines: Sequence[str] | None,
 ) -> Iterator[RunResult]:
     catalog = load_catalog(store)
-    for sub in list(store.subscribers()):
-        if shard is not None and not shard.owns(sub.account_id):
-            continue
-        if month < sub.first_billed_month:
-            yield RunResult(sub.msisdn, None, "not active")
-            continue
-        last = sub.last_billed_month
-        if last is not None and month > last:
-            yield RunResult(sub.msisdn, None, f"closed (final bill {last})")
-            continue
+    # Only the numbers are listed up front: each line is read in its own transaction, so a run
+    # over any number of lines holds one line's records at a time.
+    for msisdn in lines_to_bill(store, shard) if lines is None else lines:
         # Yield only once the line's transaction is over: a caller that does other work (or
         # stops) between results must not find itself inside, or rolling back, this one.
         try:
-            yield run_again(partial(_issue_line, store, sub, month, catalog, now), pause)
+            yield run_again(partial(_issue_line, store, msisdn, month, catalog, now), pause)
         except ConcurrentUpdate:  # still racing after every attempt: say so, go on
-            yield RunResult(sub.msisdn, None, UNBILLED_BY_RACE)
+            yield RunResult(msisdn, None, UNBILLED_BY_RACE)
 
 
 def _issue_line(
-    store: Store, sub: Subscriber, month: Month, catalog: Catalog, now: datetime
+    store: Store, msisdn: str, month: Month, catalog: Catalog, now: datetime
 ) -> RunResult:
     """Issue one line's open months up to `month`, in one transaction."""
     with store.transaction():
-        sub = store.get_subscriber(sub.msisdn) or sub  # as it is now, not when it was listed
+        sub = store.get_subscriber(msisdn)  # as it is now, not when the run listed it
+        if sub is None:
+            return RunResult(msisdn, None, "not in the store")
+        if month < sub.first_billed_month:
+            return RunResult(msisdn, None, "not active")
+        last = sub.last_billed_month
+        if last is not None and month > last:
+            return RunResult(msisdn, None, f"closed (final bill {last})")
         if store.get_bill(sub.msisdn, month) is not None:
             return RunResult(sub.msisdn, None, "already issued")
         pending = _compose_pending(store, sub, catalog, month, now, every=True)
@@ -923,7 +952,7 @@ def _take(
             cancelled.append(_record(store, gone))
     bills: tuple[Bill, ...] = ()
     if last >= closed.first_billed_month:  # closed the instant it opened: nothing to bill
-        result = _issue_line(store, closed, last, catalog, now)
+        result = _issue_line(store, closed.msisdn, last, catalog, now)
         bills = (*result.earlier, result.bill) if result.bill is not None else ()
     return OrderResult(acceptance.order, closed, final_bills=bills, cancelled=tuple(cancelled))
 

@@ -19,7 +19,7 @@ import attrs
 
 from unicom_cs.errors import InvalidValue, RowError
 from unicom_cs.number import COUNTRY_CODES, PROVINCE_CODES, ROAMING_REGIONS, usage_number
-from unicom_cs.period import SHANGHAI
+from unicom_cs.period import CST, SHANGHAI
 
 COLUMNS: Final = (
     "id",
@@ -119,7 +119,9 @@ def _start(text: str) -> datetime:
         raise InvalidValue("start", text, "expected ISO 8601 such as 2026-10-05T08:30:00") from None
     if not 1970 <= value.year <= 9000:  # as `period.parse_instant`: every month can bill it
         raise InvalidValue("start", text, "outside the years 1970 to 9000")
-    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
+    if value.tzinfo is None:  # Beijing time; kept at its fixed offset, as the stores keep it
+        return value.replace(tzinfo=SHANGHAI).astimezone(CST)
+    return value
 
 
 _SERVICES: Final = {s.value: s for s in Service}
@@ -138,10 +140,12 @@ def parse_row(cells: Sequence[str]) -> UsageRecord:
     rid = rid.strip()
     if not rid:
         raise InvalidValue("id", rid, "missing")
-    service = _SERVICES.get(service_text.strip().lower())
+    # Each look-up tries the cell as written first: a file's values are almost always already
+    # lower case and unpadded, and a dict hit costs less than strip() and lower().
+    service = _SERVICES.get(service_text) or _SERVICES.get(service_text.strip().lower())
     if service is None:
         raise InvalidValue("service", service_text, "expected voice, video, sms, mms or data")
-    direction = _DIRECTIONS.get(direction_text.strip().lower())
+    direction = _DIRECTIONS.get(direction_text) or _DIRECTIONS.get(direction_text.strip().lower())
     if direction is None:
         raise InvalidValue("direction", direction_text, "expected out or in")
     timed = service is Service.VOICE or service is Service.VIDEO
@@ -149,16 +153,16 @@ def parse_row(cells: Sequence[str]) -> UsageRecord:
     where = _LOCATIONS.get(location) or check_location(location)
     if number[0] == "0" and not where.startswith("CN"):
         raise InvalidValue("location", location, "a fixed line does not roam abroad")
-    return UsageRecord(
-        id=rid,
-        msisdn=number,
-        service=service,
-        direction=direction,
-        start=_start(start),
-        duration_s=_count(duration, "duration_s", timed, _MAX_DURATION_S),
-        bytes=_count(nbytes, "bytes", service is Service.DATA, _MAX_BYTES),
-        peer=peer.strip(),
-        location=where,
+    return UsageRecord(  # positional: the fields' order (a call by keyword costs more)
+        rid,
+        number,
+        service,
+        direction,
+        _start(start),
+        _count(duration, "duration_s", timed, _MAX_DURATION_S),
+        _count(nbytes, "bytes", service is Service.DATA, _MAX_BYTES),
+        peer.strip(),
+        where,
     )
 
 
@@ -266,41 +270,35 @@ def read_csv(
     seen: dict[str, tuple[int, K]] = {}
     rows = duplicates = 0
     body = lines[1:]
-    reader = csv.reader(line for _, line in body)
+    reader = csv.reader([line for _, line in body])
     last = 0
     for cells in reader:
         row_start, last = last, reader.line_num  # the row's lines: body[row_start:last]
-        spans_lines = last != row_start + 1  # a quoted field held a line break
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # a blank line
         rows += 1
         n, line = body[row_start]
-        where = f"{source}:{n}"
-        if spans_lines:
-            errors.append(RowError(where, "a quoted field spans several lines", line))
-            continue
-        if len(cells) != width:
-            errors.append(RowError(where, f"expected {width} fields, found {len(cells)}", line))
-            continue
-        if "\x00" in line:  # no database text column holds it (PostgreSQL refuses it)
-            errors.append(RowError(where, "contains a NUL character", line.replace("\x00", "")))
-            continue
-        try:
-            record = parse(cells if in_order else [cells[i] for i in index])
-        except InvalidValue as e:
-            errors.append(RowError(where, e.message(), line))
-            continue
-        first = seen.get(record.id)
-        if first is None:
-            seen[record.id] = (n, record)
-        elif first[1] == record:
-            duplicates += 1
+        if last != row_start + 1:  # a quoted field held a line break
+            problem = "a quoted field spans several lines"
+        elif len(cells) != width:
+            problem = f"expected {width} fields, found {len(cells)}"
+        elif "\x00" in line:  # no database text column holds it (PostgreSQL refuses it)
+            problem, line = "contains a NUL character", line.replace("\x00", "")
         else:
-            errors.append(
-                RowError(
-                    where, f"id {record.id!r} repeats line {first[0]} with other content", line
-                )
-            )
+            try:
+                record = parse(cells if in_order else [cells[i] for i in index])
+            except InvalidValue as e:
+                problem = e.message()
+            else:
+                first = seen.get(record.id)
+                if first is None:
+                    seen[record.id] = (n, record)
+                    continue
+                if first[1] == record:
+                    duplicates += 1
+                    continue
+                problem = f"id {record.id!r} repeats line {first[0]} with other content"
+        errors.append(RowError(f"{source}:{n}", problem, line))  # named only when needed
     errors.sort(key=lambda e: int(e.where.rsplit(":", 1)[1]))
     undecodable = sum(1 for e in errors if e.reason.startswith("not UTF-8"))
     return (

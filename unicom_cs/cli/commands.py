@@ -699,7 +699,7 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
     """
     from unicom_cs import service
     from unicom_cs.errors import InvalidValue
-    from unicom_cs.money import total
+    from unicom_cs.money import ZERO, total
 
     try:
         part = service.Shard.parse(shard) if shard is not None else None
@@ -707,12 +707,12 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
         raise click.BadParameter(e.reason, param_hint="'--shard'") from None
 
     store = env.store()
-    count = sum(1 for s in store.subscribers() if part is None or part.owns(s.account_id))
-    issued: list[Bill] = []
-    skipped = 0
-    results = service.run_bills(store, month, env.now, part, pause)
+    lines = service.lines_to_bill(store, part)
+    issued = skipped = 0
+    amount = ZERO  # a running total: the run keeps no bill once it is issued
+    results = service.run_bills(store, month, env.now, part, pause, lines)
     stderr = sys.stderr
-    with click.progressbar(length=count, label=f"billing {month}", file=stderr) as bar:
+    with click.progressbar(length=len(lines), label=f"billing {month}", file=stderr) as bar:
         unbilled = []
         for r in results:
             bar.update(1)
@@ -721,13 +721,13 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
             elif r.bill is None:
                 skipped += 1
             else:
-                issued.extend((*r.earlier, r.bill))
-    amount = total(b.total for b in issued)
+                issued += 1 + len(r.earlier)
+                amount = total((amount, r.bill.total, *(b.total for b in r.earlier)))
     if as_json:
         emit_json(
             {
                 "month": str(month),
-                "issued": len(issued),
+                "issued": issued,
                 "skipped": skipped,
                 "unbilled": unbilled,
                 "total": str(amount),
@@ -735,7 +735,7 @@ def bill_run(env: Env, month: Month, shard: str | None, as_json: bool) -> None:
             }
         )
     else:
-        click.echo(f"{month}: {len(issued)} bill(s) issued, total {amount} CNY; {skipped} skipped")
+        click.echo(f"{month}: {issued} bill(s) issued, total {amount} CNY; {skipped} skipped")
     if unbilled:
         fail(
             f"{len(unbilled)} line(s) not billed, concurrent changes won every attempt: "

@@ -153,6 +153,9 @@ class MemoryStore:
         for msisdn in numbers:
             yield self._t.subscribers[msisdn]
 
+    def line_keys(self) -> list[tuple[str, str]]:
+        return [(m, self._t.subscribers[m].account_id) for m in sorted(self._t.subscribers)]
+
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
         return {i: self._t.usage[i] for i in ids if i in self._t.usage}
 

@@ -58,7 +58,13 @@ from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.serialization import from_json, to_json
 from unicom_cs.store import redact
-from unicom_cs.store.rows import USAGE_COLUMNS, micros, usage_record, usage_row
+from unicom_cs.store.rows import (
+    USAGE_COLUMNS,
+    by_line_and_start,
+    micros,
+    usage_record,
+    usage_row,
+)
 from unicom_cs.store.schema import Migration
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -581,6 +587,11 @@ class PostgresStore:
         for (data,) in rows:
             yield from_json(data, Subscriber)
 
+    def line_keys(self) -> list[tuple[str, str]]:
+        return [
+            (m, a) for m, a in self._rows("SELECT msisdn, account_id FROM line ORDER BY msisdn")
+        ]
+
     # ------------------------------------------------------------------ usage
 
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
@@ -592,7 +603,7 @@ class PostgresStore:
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
         if not records:
             return
-        rows = [usage_row(r) for r in records]
+        rows = sorted(map(usage_row, records), key=by_line_and_start)  # the index's order
         self._copy("usage", USAGE_COLUMNS, rows, "usage record")
 
     def _copy(self, table: str, columns: str, rows: list[Row], what: str) -> None:

@@ -4,6 +4,7 @@ PostgreSQL alike): integer codes for service and direction, epoch microseconds f
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, Final
 
 from unicom_cs.period import CST
@@ -16,6 +17,8 @@ _SERVICES: Final = tuple(Service)
 _SERVICE_CODE: Final = {s: i for i, s in enumerate(_SERVICES)}
 _DIRECTIONS: Final = tuple(Direction)
 _DIRECTION_CODE: Final = {d: i for i, d in enumerate(_DIRECTIONS)}
+#: A usage row's sort key for the (msisdn, start) index.
+by_line_and_start: Final = itemgetter(1, 2)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_CST: Final = _EPOCH.astimezone(CST)
 

@@ -39,7 +39,13 @@ from unicom_cs.notify import Message, MessageState
 from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.serialization import from_json, to_json
-from unicom_cs.store.rows import USAGE_COLUMNS, micros, usage_record, usage_row
+from unicom_cs.store.rows import (
+    USAGE_COLUMNS,
+    by_line_and_start,
+    micros,
+    usage_record,
+    usage_row,
+)
 from unicom_cs.store.schema import Migration, no_data_change
 from unicom_cs.subscriber import Subscriber
 from unicom_cs.usage import UsageRecord
@@ -396,6 +402,9 @@ class SQLiteStore:
         for (data,) in cur.fetchall():
             yield from_json(data, Subscriber)
 
+    def line_keys(self) -> list[tuple[str, str]]:
+        return self._run("SELECT msisdn, account_id FROM line ORDER BY msisdn").fetchall()
+
     # usage
     def usage_by_ids(self, ids: Sequence[str]) -> dict[str, UsageRecord]:
         out: dict[str, UsageRecord] = {}
@@ -408,7 +417,9 @@ class SQLiteStore:
         return out
 
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
-        rows = [usage_row(r) for r in records]
+        # In the order of the (msisdn, start) index: the B-tree pages then fill in sequence,
+        # which is faster and leaves fewer half-empty pages than the file's order.
+        rows = sorted(map(usage_row, records), key=by_line_and_start)
         try:
             with self.transaction():  # a batch is all or nothing, inside a transaction or not
                 self._db.executemany(
