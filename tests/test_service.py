@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from unicom_cs import service, testing
 from unicom_cs.account import BillState, EntryKind, PaymentMode, check_payment
 from unicom_cs.errors import BatchRejected, Conflict, InvalidValue, NotFound, NotInitialised
+from unicom_cs.integrity import check_store
 from unicom_cs.money import Money
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.ports import Store
@@ -238,6 +240,64 @@ def test_importing_a_file_in_two_parts_gives_the_same_bill_as_importing_it_once(
 
 
 # --------------------------------------------------------------------------- bill runs
+
+
+class _SomethingHappensMidRun(MemoryStore):
+    """A store on which, once, something happens just after a bill run has composed a line
+    from its snapshot and before it writes the bills: what another agent or worker may do at
+    that moment on a shared store."""
+
+    def __init__(self, meanwhile: Callable[[Store], object]) -> None:
+        super().__init__()
+        self.meanwhile: Callable[[Store], object] | None = meanwhile
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with super().reading():
+            yield
+        change, self.meanwhile = self.meanwhile, None
+        if change is not None:
+            change(self)
+
+
+LATE_MMS = f"late,{B},mms,out,2026-10-20T09:00:00,,,13800138000,CN-BJ"
+
+
+def _late_import(store: Store) -> object:
+    return service.import_usage(store, parse_cdrs(csv(LATE_MMS)))
+
+
+def _late_adjustment(store: Store) -> object:
+    return service.adjust(store, B, Month(2026, 10), Money("-3"), "goodwill", at(2026, 11, 1))
+
+
+def _another_run(store: Store) -> object:
+    return list(service.run_bills(store, Month(2026, 10), at(2026, 11, 1)))
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "expect"),
+    [(_late_import, LineCode.MMS), (_late_adjustment, LineCode.ADJUSTMENT), (_another_run, None)],
+)
+def test_a_bill_run_composes_again_what_changed_after_its_snapshot(
+    meanwhile: Callable[[Store], object], expect: LineCode | None
+) -> None:
+    store = _SomethingHappensMidRun(meanwhile)
+    service.init_store(store)
+    service.add_line(store, B, "4g-56", date(2026, 8, 1))
+    service.import_usage(store, parse_cdrs(csv(GOOD_B)))
+    (result,) = service.run_bills(store, Month(2026, 10), at(2026, 11, 1))
+    issued = store.get_bill(B, Month(2026, 10))
+    assert issued is not None
+    # every issued bill composed again from the store equals the stored one
+    assert check_store(store, service.load_catalog(store)).ok
+    if expect is None:  # the other run issued it meanwhile: this one says so, issues nothing
+        assert (result.bill, result.skipped) == (None, "already issued")
+        refs = [e.ref for e in store.entries(issued.account_id)]
+        assert refs.count(issued.id) == 1  # posted once, by the run that issued it
+    else:
+        assert result.bill == issued
+        assert expect in [line.code for line in issued.lines]
 
 
 def test_a_bill_run_issues_each_line_once_and_can_be_repeated(lines: Store) -> None:

@@ -313,6 +313,9 @@ def test_usage_reads_back_by_id_line_and_period(store: Store) -> None:
     assert store.usage(A, at(2), at(3, 9)) == [by_id["u2"]]
     assert store.usage(C, NOV.start, NOV.end) == []
     assert [r.id for r in store.all_usage()] == sorted(by_id)
+    assert store.count_usage(A, NOV.start, NOV.end) == 4
+    assert store.count_usage(A, at(2), at(3, 9)) == 1
+    assert store.count_usage(C, NOV.start, NOV.end) == 0
 
 
 def test_usage_instants_read_back_exactly(store: Store) -> None:
@@ -887,6 +890,7 @@ def test_usage_batches_read_back_as_from_a_memory_store(
 
     for start, end in [(OCT.start, OCT.end), (OCT.start + timedelta(days=10), OCT.end)]:
         assert by_id(store.usage(msisdn, start, end)) == by_id(reference.usage(msisdn, start, end))
+        assert store.count_usage(msisdn, start, end) == len(reference.usage(msisdn, start, end))
     mine = [r for r in store.all_usage() if r.msisdn == msisdn]
     assert json_of(mine) == json_of(reference.all_usage())
 

@@ -84,6 +84,11 @@ class Store(Protocol):
 
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]: ...
 
+    def count_usage(self, msisdn: str, start: datetime, end: datetime) -> int:
+        """How many records `usage` would return, without reading them. Records are only ever
+        added, so an equal count means the same records."""
+        ...
+
     def all_usage(self) -> Iterator[UsageRecord]: ...  # by id
 
     # bills, adjustments and the ledger

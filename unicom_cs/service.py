@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Final, TypeVar
@@ -608,22 +608,71 @@ def _issue_all(
             yield RunResult(msisdn, None, UNBILLED_BY_RACE)
 
 
+@attrs.frozen
+class _Prepared:
+    """A line's open months, composed, and the inputs they were composed from."""
+
+    sub: Subscriber
+    pending: tuple[Composition, ...]
+    inputs: tuple[object, ...]
+
+
+def _line_inputs(store: Store, sub: Subscriber, months: Iterable[Month]) -> tuple[object, ...]:
+    """What a line's bills for `months` are made of, in a form cheap to compare: the line's
+    version, the months already issued, and each month's count of records (records are only
+    ever added) and adjustments."""
+    return (
+        sub.version,
+        tuple(store.issued_months([sub.msisdn])),
+        *(
+            (m, store.count_usage(sub.msisdn, m.start, m.end), store.adjustments(sub.msisdn, m))
+            for m in months
+        ),
+    )
+
+
+def _prepare(
+    store: Store, msisdn: str, month: Month, catalog: Catalog, now: datetime
+) -> RunResult | _Prepared:
+    """A line's open months up to `month`, composed; or why the line has no bill to issue."""
+    sub = store.get_subscriber(msisdn)  # as it is now, not when the run listed it
+    if sub is None:
+        return RunResult(msisdn, None, "not in the store")
+    if month < sub.first_billed_month:
+        return RunResult(msisdn, None, "not active")
+    last = sub.last_billed_month
+    if last is not None and month > last:
+        return RunResult(msisdn, None, f"closed (final bill {last})")
+    if store.get_bill(sub.msisdn, month) is not None:
+        return RunResult(sub.msisdn, None, "already issued")
+    pending = tuple(_compose_pending(store, sub, catalog, month, now, every=True))
+    return _Prepared(sub, pending, _line_inputs(store, sub, (c.bill.month for c in pending)))
+
+
 def _issue_line(
     store: Store, msisdn: str, month: Month, catalog: Catalog, now: datetime
 ) -> RunResult:
-    """Issue one line's open months up to `month`, in one transaction."""
+    """Issue one line's open months up to `month`.
+
+    The months are composed from a consistent snapshot, outside the write transaction, so
+    that bill-run workers sharing a store compose at the same time (SQLite has one writer at a
+    time, and composing is most of the work). The bills are then written in one short
+    transaction if the line's inputs are still the ones they were composed from; if anything
+    changed meanwhile (a record imported, an adjustment, an order), the months are composed
+    again inside it.
+    """
+    with store.reading():
+        work = _prepare(store, msisdn, month, catalog, now)
+    if isinstance(work, RunResult):
+        return work
+    months = [c.bill.month for c in work.pending]
     with store.transaction():
-        sub = store.get_subscriber(msisdn)  # as it is now, not when the run listed it
-        if sub is None:
-            return RunResult(msisdn, None, "not in the store")
-        if month < sub.first_billed_month:
-            return RunResult(msisdn, None, "not active")
-        last = sub.last_billed_month
-        if last is not None and month > last:
-            return RunResult(msisdn, None, f"closed (final bill {last})")
-        if store.get_bill(sub.msisdn, month) is not None:
-            return RunResult(sub.msisdn, None, "already issued")
-        pending = _compose_pending(store, sub, catalog, month, now, every=True)
+        sub = store.get_subscriber(msisdn)
+        if sub is None or _line_inputs(store, sub, months) != work.inputs:
+            work = _prepare(store, msisdn, month, catalog, now)
+            if isinstance(work, RunResult):
+                return work
+        sub, pending = work.sub, work.pending
         bills = [issue(c.bill, now) for c in pending]
         for bill in bills:
             store.add_bill(bill)

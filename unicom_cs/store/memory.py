@@ -169,6 +169,9 @@ class MemoryStore:
         mine = self._t.usage_by_line.get(msisdn, {})
         return [r for r in mine.values() if start <= r.start < end]
 
+    def count_usage(self, msisdn: str, start: datetime, end: datetime) -> int:
+        return len(self.usage(msisdn, start, end))
+
     def all_usage(self) -> Iterator[UsageRecord]:
         for key in sorted(self._t.usage):
             yield self._t.usage[key]

@@ -636,6 +636,13 @@ class PostgresStore:
         )
         return [usage_record(row) for row in rows]
 
+    def count_usage(self, msisdn: str, start: datetime, end: datetime) -> int:
+        row = self._one(
+            "SELECT count(*) FROM usage WHERE msisdn = %s AND start >= %s AND start < %s",
+            (msisdn, micros(start), micros(end)),
+        )
+        return 0 if row is None else int(row[0])
+
     def all_usage(self) -> Iterator[UsageRecord]:
         for row in self._stream(f"SELECT {USAGE_COLUMNS} FROM usage ORDER BY id", (), 5000):
             yield usage_record(row)

@@ -437,6 +437,13 @@ class SQLiteStore:
         )
         return [usage_record(row) for row in cur]
 
+    def count_usage(self, msisdn: str, start: datetime, end: datetime) -> int:
+        cur = self._run(
+            "SELECT count(*) FROM usage WHERE msisdn = ? AND start >= ? AND start < ?",
+            (msisdn, micros(start), micros(end)),
+        )
+        return int(cur.fetchone()[0])
+
     def all_usage(self) -> Iterator[UsageRecord]:
         cur = self._run(f"SELECT {USAGE_COLUMNS} FROM usage ORDER BY id")
         while rows := cur.fetchmany(5000):
