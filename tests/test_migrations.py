@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ from unicom_cs.errors import StoreError
 from unicom_cs.integrity import check_store
 from unicom_cs.money import Money
 from unicom_cs.period import SHANGHAI
+from unicom_cs.store.rows import USAGE_COLUMNS, usage_row
 from unicom_cs.store.sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStore, _statements
+from unicom_cs.usage import Direction, Service, UsageRecord
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=SHANGHAI)
 
@@ -180,6 +182,60 @@ def test_a_store_of_every_earlier_version_migrates_to_the_schema_of_a_new_store(
         assert again.applied == []
     finally:
         again.close()
+
+
+def test_version_6_keeps_every_usage_record_exactly(tmp_path: Path) -> None:
+    # records as version 5 kept them (epoch microseconds, location names), then migrated
+    records = [
+        UsageRecord(
+            "m1", A, Service.VOICE, Direction.OUT, OCT.start, 61, 0, "13800138000", "CN-BJ"
+        ),
+        UsageRecord(
+            "m2",
+            A,
+            Service.DATA,
+            Direction.OUT,
+            OCT.start + timedelta(microseconds=999_999),
+            0,
+            10**12,
+            "",
+            "JP",
+        ),
+        UsageRecord(
+            "m3",
+            A,
+            Service.SMS,
+            Direction.IN,
+            OCT.end - timedelta(microseconds=1),
+            0,
+            0,
+            "10010",
+            "CN-SH",
+        ),
+    ]
+    path = tmp_path / "v5.db"
+    at_version(path, 5)
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            f"INSERT INTO usage ({USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+            [usage_row(r) for r in records],
+        )
+    db.close()
+    store = SQLiteStore(path, create=False, migrate=True)
+    try:
+        by_id = {r.id: r for r in store.all_usage()}
+        assert [by_id[r.id] for r in records] == records
+        assert sorted(r.id for r in store.usage(A, OCT.start, OCT.end)) == ["m1", "m2", "m3"]
+        later = store.usage(A, OCT.start + timedelta(microseconds=1), OCT.end)  # m1 is out
+        assert sorted(r.id for r in later) == ["m2", "m3"]
+        assert store.count_usage(A, OCT.end - timedelta(microseconds=1), OCT.end) == 1
+        assert raw(path, "SELECT name FROM place ORDER BY code") == [
+            ("CN-BJ",),
+            ("CN-SH",),
+            ("JP",),
+        ]
+    finally:
+        store.close()
 
 
 def test_a_store_created_by_0_4_0_migrates_to_the_schema_of_a_new_store(tmp_path: Path) -> None:

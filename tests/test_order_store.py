@@ -364,7 +364,7 @@ def test_a_version_1_store_is_migrated_to_the_current_version(tmp_path: Path) ->
         assert raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
             (str(SCHEMA_VERSION),)
         ]
-        assert SCHEMA_VERSION == 5
+        assert SCHEMA_VERSION == 6
         tables = {name for (name,) in raw(path, "SELECT name FROM sqlite_master")}
         assert {"service_order", "service_order_line", "service_order_state"} <= tables
         assert {"ticket", "task", "contact"} <= tables

@@ -937,6 +937,29 @@ def pg_pair(pg_schema: str) -> Iterator[tuple[Store, Store]]:
         second.close()
 
 
+@needs_postgres
+def test_a_postgres_store_of_version_5_is_refused_until_migrated(pg_schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from unicom_cs.store.postgres import MIGRATIONS, SCHEMA_VERSION, PostgresStore
+
+    assert POSTGRES_DSN is not None
+    PostgresStore(POSTGRES_DSN, schema=pg_schema).close()
+    # version 6 changes nothing in PostgreSQL: a version-5 store is this one, numbered 5
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(pg_schema)))
+        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"schema version 5, this ucs uses 6.*ucs store migrate"):
+        PostgresStore(POSTGRES_DSN, schema=pg_schema)
+    store = PostgresStore(POSTGRES_DSN, schema=pg_schema, migrate=True)
+    try:
+        assert [m.version for m in store.applied] == [6] == [m.version for m in MIGRATIONS[1:]]
+        assert store.schema_version() == SCHEMA_VERSION == 6
+    finally:
+        store.close()
+
+
 def with_password(dsn: str, password: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
@@ -1055,7 +1078,7 @@ def test_events_stay_numbered_without_gaps_when_two_units_of_work_race(
 
 @needs_postgres
 def test_two_processes_initialising_one_store_do_not_race(pg_schema: str) -> None:
-    from unicom_cs.store.postgres import PostgresStore
+    from unicom_cs.store.postgres import SCHEMA_VERSION, PostgresStore
 
     assert POSTGRES_DSN is not None
     dsn = POSTGRES_DSN
@@ -1077,7 +1100,7 @@ def test_two_processes_initialising_one_store_do_not_race(pg_schema: str) -> Non
     stores = [s for s in opened if isinstance(s, PostgresStore)]
     try:
         assert len(stores) == 2, opened
-        assert [s.schema_version() for s in stores] == [5, 5]
+        assert [s.schema_version() for s in stores] == [SCHEMA_VERSION] * 2
     finally:
         for s in stores:
             s.close()
@@ -1123,8 +1146,9 @@ def test_postgres_locations_hide_the_password_and_failures_are_store_errors(
     assert POSTGRES_DSN is not None
     secret = "s3cr3t-pw"
     dsn = with_password(POSTGRES_DSN, secret)
-    store = open_store(dsn)  # trust authentication: the password is not asked for
-    assert isinstance(store, PostgresStore)
+    # trust authentication: the password is not asked for; in the test's own schema, not in
+    # the database's public one, which an older ucs may have made
+    store = PostgresStore(dsn, schema=pg_schema)
     assert secret not in store.location and store.location.startswith(POSTGRES_DSN[:8])
     store.close()
     refused = "postgresql://ucs:" + secret + "@127.0.0.1:1/none?connect_timeout=5"

@@ -25,6 +25,7 @@ from unicom_cs.money import Money
 from unicom_cs.orders import ServiceOrder
 from unicom_cs.period import SHANGHAI, Month
 from unicom_cs.store.memory import MemoryStore
+from unicom_cs.store.sqlite import SCHEMA_VERSION
 from unicom_cs.subscriber import LineStatus, StatusChange
 
 NOW = "2026-11-25T10:00:00"
@@ -122,7 +123,7 @@ def test_export_import_export_is_byte_for_byte_the_same(tmp_path: Path, sqlite_s
     out = ucs("store", "export", str(first)).stdout
     assert out.startswith("exported ") and str(first) in out
     manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["schema_version"] == 5
+    assert manifest["schema_version"] == SCHEMA_VERSION
     assert all(n > 0 for n in manifest["counts"].values()), manifest["counts"]  # all covered
     copy = runner_for(str(tmp_path / "b.sqlite3"))
     copy("store", "import", str(first))

@@ -165,6 +165,8 @@ _CONNECT_TIMEOUT: Final = 10  # seconds, unless the DSN says otherwise
 
 MIGRATIONS: Final[tuple[Migration[psycopg.Connection[TupleRow]], ...]] = (
     Migration(5, "the PostgreSQL store, at the schema of SQLite version 5", _V5),
+    # SQLite's 6 packs its usage table tighter; PostgreSQL keeps its own (one number for both)
+    Migration(6, "nothing: SQLite's compact usage table", ""),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 FIRST_VERSION: Final = MIGRATIONS[0].version  # a PostgreSQL store is never older than this
@@ -241,7 +243,12 @@ class PostgresStore:
                             self.location, "no store here: run `ucs init` (or `ucs demo`) first"
                         )
                     raise NotInitialised()  # a database, but not a ucs store: leave it alone
-            elif version > SCHEMA_VERSION:
+                # A new store: every version in this one transaction, under the lock, so that
+                # a process opening it at the same moment sees no store or a whole one.
+                for migration in MIGRATIONS:
+                    self._apply(migration)
+                return
+            if version > SCHEMA_VERSION:
                 raise StoreError(
                     self.location,
                     f"schema version {version} is newer than this ucs knows ({SCHEMA_VERSION}):"
@@ -260,9 +267,7 @@ class PostgresStore:
                     " up and run `ucs store migrate`",
                 )
         if version != SCHEMA_VERSION:
-            migrated = self._migrate(SCHEMA_VERSION)
-            if version is not None:  # a new store is created, not migrated
-                self.applied = migrated
+            self.applied = self._migrate(SCHEMA_VERSION)
 
     def _empty(self) -> bool:
         """Whether the store's schema is missing or holds no table at all."""
@@ -325,15 +330,20 @@ class PostgresStore:
             with self._setup():
                 version = self._schema_version() or 0
                 if version < migration.version <= to:
-                    self._conn.execute(migration.script)
-                    migration.data(self._conn)
-                    self._conn.execute(
-                        "INSERT INTO meta VALUES ('schema_version', %s)"
-                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        (str(migration.version),),
-                    )
+                    self._apply(migration)
                     done.append(migration)
         return done
+
+    def _apply(self, migration: Migration[psycopg.Connection[TupleRow]]) -> None:
+        """One version's changes, in the caller's transaction."""
+        if migration.script:  # a version may change nothing here (see MIGRATIONS)
+            self._conn.execute(migration.script)
+        migration.data(self._conn)
+        self._conn.execute(
+            "INSERT INTO meta VALUES ('schema_version', %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(migration.version),),
+        )
 
     # ------------------------------------------------------------------ units of work
 

@@ -40,7 +40,6 @@ from unicom_cs.orders import OrderState, ServiceOrder
 from unicom_cs.period import Month
 from unicom_cs.serialization import from_json, to_json
 from unicom_cs.store.rows import (
-    USAGE_COLUMNS,
     by_line_and_start,
     micros,
     usage_record,
@@ -125,6 +124,51 @@ ALTER TABLE task ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
 """
 
+# 6: the usage table made compact, as a month of CDRs is most of a store: the start as whole
+# seconds (4 bytes) and microseconds (no byte at all when 0) instead of epoch microseconds (8
+# bytes, in the table and again in the index), the location as a small code kept in `place`
+# (1 byte for "CN-BJ"). 129 → 117 bytes per CDR, indexes included (benchmarks/run.py). The
+# codes are the column's dictionary, not an entity: never changed nor removed once made.
+_V6: Final = """
+CREATE TABLE place (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+INSERT INTO place (name) SELECT DISTINCT location FROM usage ORDER BY location;
+CREATE TABLE usage_v6 (
+    id TEXT PRIMARY KEY, msisdn TEXT NOT NULL, start_s INTEGER NOT NULL,
+    start_us INTEGER NOT NULL, service INTEGER NOT NULL, direction INTEGER NOT NULL,
+    duration INTEGER NOT NULL, bytes INTEGER NOT NULL, peer TEXT NOT NULL,
+    place INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO usage_v6
+    SELECT u.id, u.msisdn, u.start / 1000000, u.start % 1000000, u.service, u.direction,
+        u.duration, u.bytes, u.peer, p.code
+    FROM usage u JOIN place p ON p.name = u.location ORDER BY u.msisdn, u.start;
+DROP TABLE usage;
+ALTER TABLE usage_v6 RENAME TO usage;
+CREATE INDEX usage_line_start ON usage(msisdn, start_s);
+"""
+
+#: The usage table's columns as a record reads them, its location by name.
+_USAGE_SELECT: Final = (
+    "SELECT u.id, u.msisdn, u.start_s, u.start_us, u.service, u.direction, u.duration,"
+    " u.bytes, u.peer, p.name FROM usage u JOIN place p ON p.code = u.place"
+)
+# A period's records: the index narrows by whole seconds, the exact instant decides.
+_IN_PERIOD: Final = (
+    " WHERE u.msisdn = ? AND u.start_s BETWEEN ? AND ?"
+    " AND u.start_s * 1000000 + u.start_us >= ? AND u.start_s * 1000000 + u.start_us < ?"
+)
+
+
+def _period_args(msisdn: str, start: datetime, end: datetime) -> tuple[object, ...]:
+    lo, hi = micros(start), micros(end)
+    return (msisdn, lo // 1_000_000, (hi - 1) // 1_000_000, lo, hi)
+
+
+def _usage_record(row: tuple[Any, ...]) -> UsageRecord:
+    rid, msisdn, seconds, us, service, direction, duration, nbytes, peer, place = row
+    return usage_record(
+        (rid, msisdn, seconds * 1_000_000 + us, service, direction, duration, nbytes, peer, place)
+    )
+
 
 def _statements(script: str) -> list[str]:
     return [s for s in script.split(";") if s.strip()]
@@ -157,6 +201,7 @@ MIGRATIONS: Final[tuple[Migration[sqlite3.Connection], ...]] = (
     Migration(3, "complaints, return visits and contacts", _V3),
     Migration(4, "the notification outbox", _V4),
     Migration(5, "versions for optimistic concurrency; the audit trail", _V5),
+    Migration(6, "compact usage: start in seconds and microseconds, locations as codes", _V6),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
@@ -411,9 +456,8 @@ class SQLiteStore:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT {USAGE_COLUMNS} FROM usage WHERE id IN ({marks})"
-            for row in self._run(sql, chunk):
-                out[row[0]] = usage_record(row)
+            for row in self._run(f"{_USAGE_SELECT} WHERE u.id IN ({marks})", chunk):
+                out[row[0]] = _usage_record(row)
         return out
 
     def add_usage(self, records: Sequence[UsageRecord]) -> None:
@@ -422,32 +466,44 @@ class SQLiteStore:
         rows = sorted(map(usage_row, records), key=by_line_and_start)
         try:
             with self.transaction():  # a batch is all or nothing, inside a transaction or not
+                places = self._places({r[8] for r in rows})
                 self._db.executemany(
-                    f"INSERT INTO usage ({USAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
+                    "INSERT INTO usage (id, msisdn, start_s, start_us, service, direction,"
+                    " duration, bytes, peer, place) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (rid, m, t // 1_000_000, t % 1_000_000, s, d, dur, b, peer, places[loc])
+                        for rid, m, t, s, d, dur, b, peer, loc in rows
+                    ],
                 )
         except sqlite3.IntegrityError as e:
             raise Conflict("usage record", "(batch)", f"already exists: {e}") from e
         except sqlite3.Error as e:
             raise StoreError(self.location, str(e)) from e
 
+    def _places(self, names: set[str]) -> dict[str, int]:
+        """The code of each location, made for the new ones (inside the caller's transaction:
+        no code is ever known here that the database might not keep)."""
+        codes: dict[str, int] = dict(self._db.execute("SELECT name, code FROM place").fetchall())
+        new = sorted(names - codes.keys())
+        if new:
+            self._db.executemany("INSERT INTO place (name) VALUES (?)", [(n,) for n in new])
+            codes = dict(self._db.execute("SELECT name, code FROM place").fetchall())
+        return codes
+
     def usage(self, msisdn: str, start: datetime, end: datetime) -> list[UsageRecord]:
-        cur = self._run(
-            f"SELECT {USAGE_COLUMNS} FROM usage WHERE msisdn = ? AND start >= ? AND start < ?",
-            (msisdn, micros(start), micros(end)),
-        )
-        return [usage_record(row) for row in cur]
+        cur = self._run(_USAGE_SELECT + _IN_PERIOD, _period_args(msisdn, start, end))
+        return [_usage_record(row) for row in cur]
 
     def count_usage(self, msisdn: str, start: datetime, end: datetime) -> int:
         cur = self._run(
-            "SELECT count(*) FROM usage WHERE msisdn = ? AND start >= ? AND start < ?",
-            (msisdn, micros(start), micros(end)),
+            "SELECT count(*) FROM usage u" + _IN_PERIOD, _period_args(msisdn, start, end)
         )
         return int(cur.fetchone()[0])
 
     def all_usage(self) -> Iterator[UsageRecord]:
-        cur = self._run(f"SELECT {USAGE_COLUMNS} FROM usage ORDER BY id")
+        cur = self._run(f"{_USAGE_SELECT} ORDER BY u.id")
         while rows := cur.fetchmany(5000):
-            yield from map(usage_record, rows)
+            yield from map(_usage_record, rows)
 
     # bills, adjustments, ledger
     def get_bill(self, msisdn: str, month: Month) -> Bill | None:
