@@ -142,24 +142,41 @@ def fill(store: Store, msisdns: Sequence[str], batch: int = 200) -> None:
         service.import_usage(store, ParsedCdrs(records, (), len(records), source="bench"))
 
 
-def sqlite_store(path: Path, msisdns: Sequence[str]) -> Path:
-    """A SQLite store file with the lines and their month of usage, made once and kept (named
-    with the schema version, so that a kept store of another version is never reused)."""
+# The months before MONTH, billed in a store made for `ucs bill run`: the run measured is then
+# a month's ordinary run (one bill a line), not a catch-up of every month since activation.
+EARLIER = (Month(2026, 8), Month(2026, 9))
+
+
+def sqlite_store(path: Path, msisdns: Sequence[str], issued: Sequence[Month] = ()) -> Path:
+    """A SQLite store file with the lines and their month of usage, the `issued` months billed;
+    made once and kept (named with the schema version, so that a kept store of another version
+    is never reused)."""
     from unicom_cs.store.sqlite import SCHEMA_VERSION
 
-    path = path.with_name(f"{path.stem}-v{SCHEMA_VERSION}{path.suffix}")
+    billed = "-billed" if issued else ""
+    path = path.with_name(f"{path.stem}{billed}-v{SCHEMA_VERSION}{path.suffix}")
     if not path.exists():
         partial = path.with_suffix(".partial")
-        for p in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        for p in (partial, *sidecars(partial)):
             p.unlink(missing_ok=True)
         store = open_store(str(partial))
         fill(store, msisdns)
+        for month in issued:
+            for _ in service.run_bills(store, month, month.end):
+                pass
         store.close()  # checkpoints the WAL into the file
         partial.rename(path)
     return path
 
 
+def sidecars(path: Path) -> tuple[Path, Path]:
+    """SQLite's write-ahead log and shared-memory files beside a store file."""
+    return Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
 def copy_store(src: Path, dst: Path) -> Path:
+    for p in sidecars(dst):  # a log left by an earlier copy would be replayed onto this one
+        p.unlink(missing_ok=True)
     shutil.copyfile(src, dst)
     return dst
 
@@ -281,39 +298,43 @@ def bench_import(scale: Scale, work: Path, location: Callable[[str], str]) -> di
 
 
 def sqlite_floor(scale: Scale, work: Path) -> float:
-    """What any importer into this schema pays: csv.reader plus SQLite's executemany of rows
-    already converted, into an empty usage table of the store's own schema (one transaction).
-    It bounds from above what an import of ours can reach."""
+    """What any importer into this schema pays: csv.reader over the file plus SQLite's
+    executemany of rows already converted (as the store packs them, in index order), into the
+    store's own empty usage table, in one transaction. It bounds what an import can reach."""
     import sqlite3
 
-    from unicom_cs.store.rows import USAGE_COLUMNS, usage_row
+    from unicom_cs.store.rows import by_line_and_start, usage_row
+    from unicom_cs.store.sqlite import USAGE_INSERT, packed_usage_rows
 
     records = [r for m in numbers(scale.import_lines) for r in demo_usage(m, MONTH)]
-    rows = [usage_row(r) for r in records]
+    places = {loc: code for code, loc in enumerate(sorted({r.location for r in records}), 1)}
+    rows = packed_usage_rows(sorted(map(usage_row, records), key=by_line_and_start), places)
     text = format_cdrs(records)
     db_path = work / "floor.sqlite3"
     open_store(str(db_path)).close()  # the store's schema, empty
-    marks = ",".join("?" * len(USAGE_COLUMNS.split(",")))
 
     def once() -> None:
         db = sqlite3.connect(db_path, isolation_level=None)
-        db.execute("DELETE FROM usage")
         for _ in csv.reader(io.StringIO(text)):
             pass
         db.execute("BEGIN")
-        db.executemany(f"INSERT INTO usage ({USAGE_COLUMNS}) VALUES ({marks})", rows)
+        db.executemany(USAGE_INSERT, rows)
         db.execute("ROLLBACK")  # the next run starts from the same empty table
         db.close()
 
     return best(scale.repeat, once)
 
 
-def bench_store_size(scale: Scale, work: Path) -> float:
-    """Bytes of the SQLite file per CDR, after a month's import (indexes and lines included)."""
+def bench_store_size(scale: Scale, tmp: Path) -> float:
+    """Bytes of the SQLite file per CDR after a month's import (indexes, lines and catalog
+    included), made anew by this run's code."""
     msisdns = numbers(scale.import_lines)
-    path = sqlite_store(work / f"size-{len(msisdns)}.sqlite3", msisdns)
-    n = sum(sum(1 for _ in demo_usage(m, MONTH)) for m in msisdns)
-    return path.stat().st_size / n
+    path = tmp / "size.sqlite3"
+    store = open_store(str(path))
+    fill(store, msisdns)
+    store.close()  # checkpoints the WAL into the file
+    records = sum(sum(1 for _ in demo_usage(m, MONTH)) for m in msisdns)
+    return path.stat().st_size / records
 
 
 def bench_startup(scale: Scale, work: Path) -> dict[str, float]:
@@ -546,6 +567,11 @@ def figures(r: dict[str, Any]) -> list[Figure]:
             "≤ 1.1",
             run["two_n_peak_kib"] <= 1.1 * run["n_peak_kib"],
         ),
+        Figure(  # what the ratio hides under the interpreter's own memory: growth per line
+            "  memory growth per line",
+            (run["two_n_peak_kib"] - run["n_peak_kib"]) / r["run_lines"],
+            "KiB/line",
+        ),
         Figure(
             f"ucs bill run --shard, 2 workers, {2 * r['run_lines']:,} lines",
             run["shard2_s"],
@@ -587,7 +613,7 @@ def figures(r: dict[str, Any]) -> list[Figure]:
                 pg["sqlite_bill_show"]["show_s"],
             ),
             Figure(
-                "PostgreSQL: store size per CDR",
+                "PostgreSQL: store size per CDR (all tables)",
                 pg["bytes_per_cdr"],
                 "bytes",
                 "SQLite",
@@ -670,7 +696,7 @@ def run_all(scale: Scale, work: Path, tmp: Path, dsn: str | None) -> dict[str, A
     say(f"import and rate: {scale.import_lines:,} lines")
     r["import"] = bench_import(scale, tmp, lambda name: str(tmp / f"{name}.sqlite3"))
     r["sqlite_floor_s"] = sqlite_floor(scale, tmp)
-    r["bytes_per_cdr"] = bench_store_size(scale, work)
+    r["bytes_per_cdr"] = bench_store_size(scale, tmp)
     say("start-up")
     r["startup"] = bench_startup(scale, tmp)
     say(f"bill show: a store of {scale.store_lines:,} lines (made once with --work)")
@@ -680,8 +706,9 @@ def run_all(scale: Scale, work: Path, tmp: Path, dsn: str | None) -> dict[str, A
     r["bill_show"] = bench_bill_show(scale, tmp, str(show_store), scale.store_lines)
     r["bill_in_process"] = bench_bill_in_process(scale, str(show_store), scale.store_lines)
     say(f"bill run: {scale.run_lines:,} and {2 * scale.run_lines:,} lines")
-    n_store = sqlite_store(work / f"run-{scale.run_lines}.sqlite3", numbers(scale.run_lines))
-    two_n = sqlite_store(work / f"run-{2 * scale.run_lines}.sqlite3", numbers(2 * scale.run_lines))
+    n = scale.run_lines
+    n_store = sqlite_store(work / f"run-{n}.sqlite3", numbers(n), EARLIER)
+    two_n = sqlite_store(work / f"run-{2 * n}.sqlite3", numbers(2 * n), EARLIER)
     r["bill_run"] = bench_bill_run(scale, tmp, n_store, two_n)
     if dsn:
         say("PostgreSQL")
@@ -695,17 +722,23 @@ def bench_postgres(scale: Scale, tmp: Path, dsn: str, sqlite_two_n: Path) -> dic
 
     with postgres_databases(dsn) as new_db:
         out: dict[str, Any] = {"import": bench_import(scale, tmp, new_db)}
+        size_url = new_db("size")  # the same lines and usage as the SQLite size figure's
+        store = open_store(size_url)
+        fill(store, numbers(scale.import_lines))
+        store.close()
+        with psycopg.connect(size_url) as conn:
+            row = conn.execute(
+                "SELECT sum(pg_total_relation_size(c.oid)), (SELECT count(*) FROM usage)"
+                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            ).fetchone()
+        assert row is not None
+        out["bytes_per_cdr"] = int(row[0]) / int(row[1])  # every table, with its indexes
         lines = 2 * scale.run_lines
         url = new_db("show")
         store = open_store(url)
         fill(store, numbers(lines))
         store.close()
-        with psycopg.connect(url) as conn:
-            row = conn.execute(
-                "SELECT pg_total_relation_size('usage'), (SELECT count(*) FROM usage)"
-            ).fetchone()
-        assert row is not None
-        out["bytes_per_cdr"] = row[0] / row[1]
         out["store_lines"] = lines
         out["bill_show"] = bench_bill_show(scale, tmp, url, lines)
         out["sqlite_bill_show"] = bench_bill_show(scale, tmp, str(sqlite_two_n), lines)

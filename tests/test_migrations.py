@@ -201,6 +201,17 @@ def test_version_6_keeps_every_usage_record_exactly(tmp_path: Path) -> None:
             "",
             "JP",
         ),
+        UsageRecord(  # in the first hours of 1970 in Beijing: before the epoch
+            "m0",
+            A,
+            Service.SMS,
+            Direction.OUT,
+            datetime(1970, 1, 1, 7, 59, 59, 250_000, tzinfo=SHANGHAI),
+            0,
+            0,
+            "10010",
+            "CN-BJ",
+        ),
         UsageRecord(
             "m3",
             A,
@@ -225,6 +236,8 @@ def test_version_6_keeps_every_usage_record_exactly(tmp_path: Path) -> None:
     try:
         by_id = {r.id: r for r in store.all_usage()}
         assert [by_id[r.id] for r in records] == records
+        early = datetime(1970, 1, 1, 7, 59, 59, tzinfo=SHANGHAI)
+        assert [r.id for r in store.usage(A, early, early + timedelta(seconds=1))] == ["m0"]
         assert sorted(r.id for r in store.usage(A, OCT.start, OCT.end)) == ["m1", "m2", "m3"]
         later = store.usage(A, OCT.start + timedelta(microseconds=1), OCT.end)  # m1 is out
         assert sorted(r.id for r in later) == ["m2", "m3"]

@@ -252,8 +252,8 @@ class _SomethingHappensMidRun(MemoryStore):
         self.meanwhile: Callable[[Store], object] | None = meanwhile
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
-        with super().reading():
+    def reading(self, *, safe: bool = True) -> Iterator[None]:
+        with super().reading(safe=safe):
             yield
         change, self.meanwhile = self.meanwhile, None
         if change is not None:

@@ -47,8 +47,10 @@ class Store(Protocol):
 
     # a read-only unit of work: one consistent view of the store that does not hold writers
     # back (an export, a check); nothing may be written inside it; inside a transaction it is
-    # part of that transaction
-    def reading(self) -> AbstractContextManager[None]: ...
+    # part of that transaction. `safe=False`: a snapshot that never waits, for a reader that
+    # checks what it read again before it writes (a bill run); PostgreSQL's default waits for
+    # a snapshot no concurrent transaction can make inconsistent.
+    def reading(self, *, safe: bool = True) -> AbstractContextManager[None]: ...
 
     def close(self) -> None: ...
 

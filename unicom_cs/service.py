@@ -397,6 +397,12 @@ def _needs_carry(sub: Subscriber, month: Month, catalog: Catalog) -> bool:
     return (plan.data is not None and plan.data.rollover) or bool(sub.packs_for(month))
 
 
+def _open_months(store: Store, sub: Subscriber, last: Month) -> list[Month]:
+    """`sub`'s months after its latest bill issued before `last`, up to `last`."""
+    issued = [m for _, m in store.issued_months([sub.msisdn]) if m < last]
+    return list(months_between(max(issued).next() if issued else sub.first_billed_month, last))
+
+
 def _compose_pending(
     store: Store,
     sub: Subscriber,
@@ -559,7 +565,9 @@ def run_bills(
     pause: Callable[[int], None] | None = None,
     lines: Sequence[str] | None = None,
 ) -> Iterator[RunResult]:
-    """Issue `month`'s bill for every line (of the shard), one line per transaction, streaming.
+    """Issue `month`'s bill for every line (of the shard), streaming: each line composed from a
+    snapshot and written in a transaction of its own (composed again in it if the line's
+    inputs changed meanwhile: see `_issue_line`).
 
     A line's transaction that the database undoes for a concurrent change (another worker, an
     agent's payment) is tried again (`run_again`, with `pause`), so the run counts every bill it
@@ -623,7 +631,7 @@ def _line_inputs(store: Store, sub: Subscriber, months: Iterable[Month]) -> tupl
     ever added) and adjustments."""
     return (
         sub.version,
-        tuple(store.issued_months([sub.msisdn])),
+        tuple(sorted(store.issued_months([sub.msisdn]))),
         *(
             (m, store.count_usage(sub.msisdn, m.start, m.end), store.adjustments(sub.msisdn, m))
             for m in months
@@ -645,8 +653,11 @@ def _prepare(
         return RunResult(msisdn, None, f"closed (final bill {last})")
     if store.get_bill(sub.msisdn, month) is not None:
         return RunResult(sub.msisdn, None, "already issued")
+    # The inputs are read before composing: should the view not be a snapshot after all, a
+    # change in between makes them differ under the lock, and the months are composed again.
+    inputs = _line_inputs(store, sub, _open_months(store, sub, month))
     pending = tuple(_compose_pending(store, sub, catalog, month, now, every=True))
-    return _Prepared(sub, pending, _line_inputs(store, sub, (c.bill.month for c in pending)))
+    return _Prepared(sub, pending, inputs)
 
 
 def _issue_line(
@@ -661,14 +672,13 @@ def _issue_line(
     changed meanwhile (a record imported, an adjustment, an order), the months are composed
     again inside it.
     """
-    with store.reading():
+    with store.reading(safe=False):  # checked again under the lock: no need to wait for one
         work = _prepare(store, msisdn, month, catalog, now)
     if isinstance(work, RunResult):
         return work
-    months = [c.bill.month for c in work.pending]
     with store.transaction():
         sub = store.get_subscriber(msisdn)
-        if sub is None or _line_inputs(store, sub, months) != work.inputs:
+        if sub is None or _line_inputs(store, sub, _open_months(store, sub, month)) != work.inputs:
             work = _prepare(store, msisdn, month, catalog, now)
             if isinstance(work, RunResult):
                 return work

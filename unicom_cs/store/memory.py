@@ -88,7 +88,7 @@ class MemoryStore:
             self._undo = None
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self, *, safe: bool = True) -> Iterator[None]:
         yield  # one thread, one view: nothing changes while the caller reads
 
     def _did(self, undo: Callable[[], object]) -> None:

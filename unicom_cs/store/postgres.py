@@ -365,13 +365,18 @@ class PostgresStore:
             self._depth, self._failed = 0, None
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self, *, safe: bool = True) -> Iterator[None]:
         """A serializable, read-only, deferrable transaction: a consistent snapshot that never
-        holds writers back and is never undone for them."""
+        holds writers back and is never undone for them. It may wait for the serializable
+        writers under way to end; `safe=False` takes a repeatable-read snapshot at once (for a
+        reader that checks again what it read before it writes)."""
         if self._depth:
             yield
             return
-        self._execute("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE")
+        if safe:
+            self._execute("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE")
+        else:
+            self._execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         self._depth, self._failed = 1, None
         try:
             yield

@@ -1,5 +1,7 @@
-"""How the database stores keep a usage record and an instant in columns (SQLite and
-PostgreSQL alike): integer codes for service and direction, epoch microseconds for times."""
+"""How the database stores keep a usage record and an instant in columns: integer codes for
+service and direction, epoch microseconds for times. PostgreSQL's usage table (and SQLite's up
+to schema version 5) has these columns; SQLite's since version 6 packs them tighter, from
+these rows (`store.sqlite`)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any, Final
 from unicom_cs.period import CST
 from unicom_cs.usage import Direction, Service, UsageRecord
 
-#: The usage table's columns, in the order of `usage_row` and `usage_record`.
+#: The usage table's columns (PostgreSQL; SQLite to version 5), in the order of `usage_row`.
 USAGE_COLUMNS: Final = "id, msisdn, start, service, direction, duration, bytes, peer, location"
 
 _SERVICES: Final = tuple(Service)

@@ -12,7 +12,7 @@ import contextlib
 import enum
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -138,9 +138,14 @@ CREATE TABLE usage_v6 (
     duration INTEGER NOT NULL, bytes INTEGER NOT NULL, peer TEXT NOT NULL,
     place INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO usage_v6
-    SELECT u.id, u.msisdn, u.start / 1000000, u.start % 1000000, u.service, u.direction,
+    SELECT u.id, u.msisdn, (u.start - us.value) / 1000000, us.value, u.service, u.direction,
         u.duration, u.bytes, u.peer, p.code
-    FROM usage u JOIN place p ON p.name = u.location ORDER BY u.msisdn, u.start;
+    FROM usage u JOIN place p ON p.name = u.location
+    -- microseconds rounded down, as Python's // and % do (SQLite's round towards zero: a start
+    -- in the first hours of 1970 in Beijing is before the epoch, its micros negative)
+    JOIN (SELECT id, ((start % 1000000) + 1000000) % 1000000 AS value FROM usage) us
+        ON us.id = u.id
+    ORDER BY u.msisdn, u.start;
 DROP TABLE usage;
 ALTER TABLE usage_v6 RENAME TO usage;
 CREATE INDEX usage_line_start ON usage(msisdn, start_s);
@@ -156,6 +161,23 @@ _IN_PERIOD: Final = (
     " WHERE u.msisdn = ? AND u.start_s BETWEEN ? AND ?"
     " AND u.start_s * 1000000 + u.start_us >= ? AND u.start_s * 1000000 + u.start_us < ?"
 )
+
+
+#: A usage row as version 6 keeps it: `packed_usage_rows` makes them.
+USAGE_INSERT: Final = (
+    "INSERT INTO usage (id, msisdn, start_s, start_us, service, direction, duration, bytes,"
+    " peer, place) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def packed_usage_rows(
+    rows: Iterable[tuple[Any, ...]], places: Mapping[str, int]
+) -> list[tuple[Any, ...]]:
+    """`rows.usage_row`s as version 6 keeps them: the start split, the location's code."""
+    return [
+        (rid, m, t // 1_000_000, t % 1_000_000, svc, way, dur, nbytes, peer, places[loc])
+        for rid, m, t, svc, way, dur, nbytes, peer, loc in rows
+    ]
 
 
 def _period_args(msisdn: str, start: datetime, end: datetime) -> tuple[object, ...]:
@@ -335,8 +357,9 @@ class SQLiteStore:
             self._depth -= 1
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
-        """A deferred transaction: under WAL, a snapshot that writers do not wait for."""
+    def reading(self, *, safe: bool = True) -> Iterator[None]:
+        """A deferred transaction: under WAL, a snapshot that writers do not wait for (and that
+        is always safe: SQLite has one writer at a time)."""
         if self._depth:
             yield
             return
@@ -467,14 +490,7 @@ class SQLiteStore:
         try:
             with self.transaction():  # a batch is all or nothing, inside a transaction or not
                 places = self._places({r[8] for r in rows})
-                self._db.executemany(
-                    "INSERT INTO usage (id, msisdn, start_s, start_us, service, direction,"
-                    " duration, bytes, peer, place) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        (rid, m, t // 1_000_000, t % 1_000_000, s, d, dur, b, peer, places[loc])
-                        for rid, m, t, s, d, dur, b, peer, loc in rows
-                    ],
-                )
+                self._db.executemany(USAGE_INSERT, packed_usage_rows(rows, places))
         except sqlite3.IntegrityError as e:
             raise Conflict("usage record", "(batch)", f"already exists: {e}") from e
         except sqlite3.Error as e:
