@@ -50,6 +50,36 @@ def usage_row(r: UsageRecord) -> tuple[Any, ...]:
     )
 
 
+def instant_at(seconds: int, microseconds: int) -> datetime:
+    """A stored instant from its whole seconds and microseconds since the epoch, in CST."""
+    return _EPOCH_CST + timedelta(seconds=seconds, microseconds=microseconds)
+
+
+def coded_record(
+    rid: str,
+    msisdn: str,
+    start: datetime,
+    service: int,
+    direction: int,
+    duration: int,
+    nbytes: int,
+    peer: str,
+    location: str,
+) -> UsageRecord:
+    """A record from its stored columns (service and direction as codes), its start decoded."""
+    return UsageRecord(
+        rid,
+        msisdn,
+        _SERVICES[service],
+        _DIRECTIONS[direction],
+        start,
+        duration,
+        nbytes,
+        peer,
+        location,
+    )
+
+
 def usage_record(row: tuple[Any, ...]) -> UsageRecord:
     return UsageRecord(
         row[0],
