@@ -33,6 +33,7 @@ import os
 import platform
 import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -443,14 +444,21 @@ def bench_bill_run(scale: Scale, work: Path, n_store: Path, two_n_store: Path) -
             reap(p, lg)
         return time.perf_counter() - t0
 
-    n = [once(n_store) for _ in range(scale.repeat)]
-    two_n = [once(two_n_store) for _ in range(scale.repeat)]
+    # Each round times the three runs back to back and the ratios are taken within a round:
+    # a machine whose speed drifts over minutes (a shared host) moves all three alike.
+    rounds = []
+    for _ in range(scale.repeat):
+        (t_n, peak_n), (t_2n, peak_2n) = once(n_store), once(two_n_store)
+        rounds.append((t_n, peak_n, t_2n, peak_2n, sharded(two_n_store)))
+    middle = statistics.median
     return {
-        "n_s": min(t for t, _ in n),
-        "n_peak_kib": min(k for _, k in n),
-        "two_n_s": min(t for t, _ in two_n),
-        "two_n_peak_kib": min(k for _, k in two_n),
-        "shard2_s": min(sharded(two_n_store) for _ in range(scale.repeat)),
+        "n_s": middle(r[0] for r in rounds),
+        "n_peak_kib": middle(r[1] for r in rounds),
+        "two_n_s": middle(r[2] for r in rounds),
+        "two_n_peak_kib": middle(r[3] for r in rounds),
+        "shard2_s": middle(r[4] for r in rounds),
+        "two_n_ratio": middle(r[2] / r[0] for r in rounds),
+        "shard_speedup": middle(r[2] / r[4] for r in rounds),
     }
 
 
@@ -590,7 +598,8 @@ def figures(r: dict[str, Any]) -> list[Figure]:
             f"{r['run_lines']:,} lines",
             run["n_s"],
             "≤ 2.2",
-            run["two_n_s"] <= 2.2 * run["n_s"],
+            run["two_n_ratio"] <= 2.2,
+            ratio=run["two_n_ratio"],  # the median of the rounds' own ratios
         ),
         Figure(
             "  peak memory",
@@ -613,8 +622,8 @@ def figures(r: dict[str, Any]) -> list[Figure]:
             "1 worker",
             run["two_n_s"],
             "≥ 1.7 × faster",
-            run["two_n_s"] >= 1.7 * run["shard2_s"],
-            ratio=run["two_n_s"] / run["shard2_s"],
+            run["shard_speedup"] >= 1.7,
+            ratio=run["shard_speedup"],  # the median of the rounds' own ratios
         ),
         Figure(
             "store size per CDR (SQLite)",
