@@ -138,15 +138,13 @@ CREATE TABLE usage_v6 (
     start_us INTEGER NOT NULL, service INTEGER NOT NULL, direction INTEGER NOT NULL,
     duration INTEGER NOT NULL, bytes INTEGER NOT NULL, peer TEXT NOT NULL,
     place INTEGER NOT NULL) WITHOUT ROWID;
+-- the microseconds rounded down, as Python's // and % round (SQLite's / and % round towards
+-- zero, and a start in the first hours of 1970 in Beijing is before the epoch: negative)
 INSERT INTO usage_v6
-    SELECT u.id, u.msisdn, (u.start - us.value) / 1000000, us.value, u.service, u.direction,
-        u.duration, u.bytes, u.peer, p.code
-    FROM usage u JOIN place p ON p.name = u.location
-    -- microseconds rounded down, as Python's // and % do (SQLite's round towards zero: a start
-    -- in the first hours of 1970 in Beijing is before the epoch, its micros negative)
-    JOIN (SELECT id, ((start % 1000000) + 1000000) % 1000000 AS value FROM usage) us
-        ON us.id = u.id
-    ORDER BY u.msisdn, u.start;
+    SELECT u.id, u.msisdn, (u.start - (u.start % 1000000 + 1000000) % 1000000) / 1000000,
+        (u.start % 1000000 + 1000000) % 1000000, u.service, u.direction, u.duration, u.bytes,
+        u.peer, p.code
+    FROM usage u JOIN place p ON p.name = u.location ORDER BY u.msisdn, u.start;
 DROP TABLE usage;
 ALTER TABLE usage_v6 RENAME TO usage;
 CREATE INDEX usage_line_start ON usage(msisdn, start_s, start_us);
