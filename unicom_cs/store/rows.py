@@ -81,14 +81,8 @@ def coded_record(
 
 
 def usage_record(row: tuple[Any, ...]) -> UsageRecord:
-    return UsageRecord(
-        row[0],
-        row[1],
-        _SERVICES[row[3]],
-        _DIRECTIONS[row[4]],
-        instant(row[2]),
-        row[5],
-        row[6],
-        row[7],
-        row[8],
+    """A record from a row of `USAGE_COLUMNS`."""
+    rid, msisdn, start, service, direction, duration, nbytes, peer, location = row
+    return coded_record(
+        rid, msisdn, instant(start), service, direction, duration, nbytes, peer, location
     )
