@@ -100,7 +100,7 @@ class Figure:
         self.ratio = ratio if ratio is not None else (value / base if base else None)
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items()}
+        return dict(vars(self))
 
 
 def best(repeat: int, fn: Callable[[], object]) -> float:
@@ -210,6 +210,11 @@ def timed(argv: Sequence[str], env: dict[str, str], log: Path) -> float:
     t0 = time.perf_counter()
     reap(spawn(argv, env, log), log)
     return time.perf_counter() - t0
+
+
+def fastest(scale: Scale, argv: Sequence[str], env: dict[str, str], log: Path) -> float:
+    """The best time of a short command's `scale.starts` runs."""
+    return min(timed(argv, env, log) for _ in range(scale.starts))
 
 
 # A small, fresh process that runs a command and writes its exit code, seconds and peak
@@ -368,7 +373,7 @@ def bench_startup(scale: Scale, work: Path) -> dict[str, float]:
     ucs = ucs_command()
 
     def run(argv: list[str]) -> float:
-        return min(timed(argv, env, log) for _ in range(scale.starts))
+        return fastest(scale, argv, env, log)
 
     return {
         "hello_s": run([sys.executable, str(hello), "--version"]),
@@ -386,7 +391,7 @@ def bench_bill_show(scale: Scale, work: Path, store: str, lines: int) -> dict[st
     picks = numbers(1, 0) + numbers(1, lines // 2) + numbers(1, lines - 1)
 
     def run(argv: list[str]) -> float:
-        return min(timed(argv, env, log) for _ in range(scale.starts))
+        return fastest(scale, argv, env, log)
 
     # What any `ucs bill show` pays before it reads a byte: the interpreter and the libraries a
     # bill needs (click for the command line, attrs and cattrs for the values, dateutil for the

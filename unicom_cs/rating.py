@@ -221,9 +221,9 @@ class _Pool:
 class _Tally:
     """Running totals of one bill line.
 
-    The records' charges are kept, in rating order, and added once when rating is done
-    (`close`): `total` adds them in that order, from zero, in the money context, which is
-    exactly the sum that adding them one by one as `Money` gave, without a `Money` per record.
+    The records' charges are kept, in rating order, and added when the line is made (`charge`):
+    `total` adds them in that order, from zero, in the money context, which is exactly the sum
+    that adding them one by one as `Money` gave, without a `Money` per record.
     """
 
     code: LineCode
@@ -232,10 +232,11 @@ class _Tally:
     over: int = 0
     free: int = 0  # records that were free (incoming, service numbers)
     charges: list[Money] = attrs.Factory(list)  # each record's, in rating order
-    charge: Money = ZERO  # their sum, once closed
 
-    def close(self) -> None:
-        self.charge = total(self.charges)
+    @property
+    def charge(self) -> Money:
+        """The line's exact charge: its records' charges added (once per bill line)."""
+        return total(self.charges)
 
 
 class _Rate:
@@ -609,7 +610,6 @@ def rate_usage(records: Iterable[UsageRecord], terms: Terms, catalog: Catalog) -
     for code, tally in tallies.items():  # made in LineCode's order, which is bill order
         if not tally.records:
             continue
-        tally.close()
         if code is LineCode.DATA:
             charges.extend(_data_charges(tally, data, plan))
             continue
